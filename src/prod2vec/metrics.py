@@ -1,0 +1,63 @@
+"""Ranking metrics for next-item prediction with one target per query, computed batch-wise.
+
+Every model in the project returns a top-K matrix of item ids, one row per query, padded with
+:data:`PAD` where it has fewer than K items to offer (for example when the query item is unknown
+to it). A query whose target is not in its row is a miss and stays in the denominator.
+
+With one relevant item per query, Recall@K equals HitRate@K: the share of queries whose target
+is among the K recommendations. MRR@K is the mean of 1/rank of the target, 0 for a miss.
+
+Whether the query item itself may be recommended is decided when the top-K lists are made
+(``exclude_query`` of :meth:`prod2vec.recommender.Recommender.recommend`), not here. Gensim's
+``most_similar`` never returns the query word, and the original tutorial's numbers use that
+convention, so the project excludes the query by default. On this data it matters: a customer
+buying the same item twice in a row is common, so allowing the query raises every model's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Filler for top-K rows with fewer than K items; never equal to an item id.
+PAD = ""
+
+
+def reciprocal_ranks(recommendations: np.ndarray, targets: Sequence[str], k: int) -> np.ndarray:
+    """Per-query 1/rank of the target within the first ``k`` columns, 0.0 where it is missing.
+
+    ``recommendations`` is an ``(n_queries, m)`` array of item ids; ``m`` may be smaller than
+    ``k`` (a catalogue smaller than K), in which case all ``m`` columns count.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}.")
+    recommendations = np.asarray(recommendations)
+    targets = np.asarray(targets)
+    if recommendations.ndim != 2:
+        raise ValueError(
+            f"recommendations must be a 2-D (queries x ranks) array, got shape "
+            f"{recommendations.shape}."
+        )
+    if len(targets) == 0 or recommendations.shape[0] == 0:
+        raise ValueError("No queries to evaluate: recommendations and targets are empty.")
+    if recommendations.shape[0] != len(targets):
+        raise ValueError(
+            f"{recommendations.shape[0]} rows of recommendations for {len(targets)} targets; "
+            "give one row per target."
+        )
+    top = recommendations[:, :k]
+    hits = (top == targets[:, None]) & (top != PAD)
+    found = hits.any(axis=1)
+    ranks = hits.argmax(axis=1) + 1
+    return np.where(found, 1.0 / ranks, 0.0)
+
+
+def recall_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
+    """Share of queries whose target is among the first ``k`` recommendations."""
+    return float((reciprocal_ranks(recommendations, targets, k) > 0).mean())
+
+
+def mrr_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
+    """Mean reciprocal rank of the target within the first ``k`` recommendations."""
+    return float(reciprocal_ranks(recommendations, targets, k).mean())

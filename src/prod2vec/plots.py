@@ -1,0 +1,64 @@
+"""Figures the notebooks show, and saving them to ``images/`` for the README."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from prod2vec.data import atomic_path
+from prod2vec.paths import images_dir
+
+
+def save_figure(figure: Figure, name: str, folder: str | Path | None = None) -> Path:
+    """Save ``figure`` as ``<folder>/<name>.png`` (default: the project's ``images/``)."""
+    path = Path(folder or images_dir()) / f"{name}.png"
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight")
+    return path
+
+
+def plot_item_popularity(sessions: Sequence[Sequence[str]], title: str = "") -> Figure:
+    """Rank-frequency plot of items on log-log axes, with the share of tokens in the top items."""
+    counts = pd.Series([item for session in sessions for item in session]).value_counts()
+    ranks = np.arange(1, len(counts) + 1)
+    share = counts.cumsum() / counts.sum()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    left.loglog(ranks, counts.to_numpy(), color="tab:blue")
+    left.set(xlabel="item rank", ylabel="purchases (log)", title="Item popularity")
+    right.plot(ranks / len(ranks) * 100, share.to_numpy() * 100, color="tab:orange")
+    for top in (0.05, 0.2):
+        covered = share.iloc[int(top * len(ranks)) - 1] * 100
+        right.axvline(top * 100, color="grey", lw=0.8, ls=":")
+        right.annotate(
+            f"top {top:.0%} of items:\n{covered:.0f}% of purchases",
+            (top * 100, covered),
+            xytext=(8, -28),
+            textcoords="offset points",
+        )
+    right.set(
+        xlabel="% of items (most popular first)",
+        ylabel="% of purchases",
+        title="Cumulative share",
+    )
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_session_lengths(lengths: dict[str, pd.Series]) -> Figure:
+    """Histograms of session length on a log x axis, one per named set of sessions."""
+    figure, axis = plt.subplots(figsize=(8, 3.8))
+    longest = max(int(series.max()) for series in lengths.values())
+    bins = np.logspace(0, np.log10(longest + 1), 40)
+    for label, series in lengths.items():
+        axis.hist(series, bins=bins, alpha=0.55, label=f"{label} (median {series.median():.0f})")
+    axis.set_xscale("log")
+    axis.set(xlabel="items per session (log)", ylabel="sessions", title="Session length")
+    axis.legend()
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,131 @@
+"""The one recommender interface every model in the project implements.
+
+A recommender is fitted on training sessions and then, for a batch of query items, returns the
+top-K item ids per query as a 2-D array (padded with :data:`prod2vec.metrics.PAD`). Subclasses
+only say how to score the catalogue for a batch of known queries (:meth:`Recommender._scores`);
+unknown queries, excluding the query item, tie-breaking and top-K selection live here once.
+
+Conventions, shared by all models:
+
+* The catalogue (``items_``) is ordered by training frequency, most frequent first, then by
+  item id. **Ties in score are broken in that order**: the more popular item wins.
+* A score of ``-inf`` means "not a candidate" (for count-based models: never co-occurred).
+  Rows with fewer than K candidates are padded rather than filled with arbitrary items.
+* ``exclude_query=True`` (the default) never recommends the query item itself, like Gensim's
+  ``most_similar`` and the original tutorial.
+* An unknown query item gets an all-padding row: a miss that still counts in the metrics.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from prod2vec.metrics import PAD
+
+
+@dataclass(frozen=True)
+class EncodedSessions:
+    """Sessions as flat integer arrays over a popularity-ordered catalogue."""
+
+    items: np.ndarray  # (n_items,) item ids, most frequent first, ties by id
+    counts: np.ndarray  # (n_items,) training frequency of each item
+    tokens: np.ndarray  # (n_tokens,) catalogue index of every item occurrence, session by session
+    session_of_token: np.ndarray  # (n_tokens,) session number of every occurrence
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def n_sessions(self) -> int:
+        return int(self.session_of_token[-1]) + 1 if len(self.session_of_token) else 0
+
+
+def encode_sessions(sessions: Sequence[Sequence[str]]) -> EncodedSessions:
+    """Flatten sessions into catalogue indices; the catalogue is sorted by (-count, item id)."""
+    lengths = np.fromiter((len(session) for session in sessions), dtype=np.int64)
+    if lengths.sum() == 0:
+        raise ValueError("No training data: the sessions hold no items.")
+    flat = np.array([item for session in sessions for item in session], dtype=str)
+    first_seen_codes, first_seen_items = pd.factorize(flat)
+    first_seen_items = np.asarray(first_seen_items, dtype=str)
+    counts = np.bincount(first_seen_codes)
+    order = np.lexsort((first_seen_items, -counts))
+    rank_of_code = np.empty_like(order)
+    rank_of_code[order] = np.arange(len(order))
+    return EncodedSessions(
+        items=first_seen_items[order],
+        counts=counts[order],
+        tokens=rank_of_code[first_seen_codes],
+        session_of_token=np.repeat(np.arange(len(lengths)), lengths),
+    )
+
+
+class Recommender(ABC):
+    """Fit on sessions, then recommend the top-K items for a batch of query items."""
+
+    #: item ids in tie-break order (most popular first); set by :meth:`_set_catalogue`
+    items_: np.ndarray
+
+    @property
+    def name(self) -> str:
+        """A short label for tables and charts."""
+        return type(self).__name__
+
+    @abstractmethod
+    def fit(self, sessions: Sequence[Sequence[str]]) -> Recommender:
+        """Learn from training sessions (lists of item ids in time order); return ``self``."""
+
+    @abstractmethod
+    def _scores(self, query_index: np.ndarray) -> np.ndarray:
+        """Dense ``(len(query_index), n_items)`` float scores; ``-inf`` marks non-candidates."""
+
+    def _set_catalogue(self, items: np.ndarray) -> None:
+        self.items_ = np.asarray(items, dtype=str)
+        self._position = pd.Index(self.items_)
+
+    def recommend(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        exclude_query: bool = True,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
+        """Top-``k`` item ids for every query, shape ``(len(queries), k)``, padded with PAD."""
+        if not hasattr(self, "items_"):
+            raise RuntimeError(f"{self.name} is not fitted yet: call fit(sessions) first.")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}.")
+        query_index = self._position.get_indexer(np.asarray(queries, dtype=str))
+        result = np.full((len(query_index), k), PAD, dtype=self.items_.dtype)
+        known = np.flatnonzero(query_index >= 0)
+        for start in range(0, len(known), batch_size):
+            rows = known[start : start + batch_size]
+            scores = np.array(self._scores(query_index[rows]), dtype=np.float64)
+            if exclude_query:
+                scores[np.arange(len(rows)), query_index[rows]] = -np.inf
+            result[rows] = self._top_k(scores, k)
+        return result
+
+    def _top_k(self, scores: np.ndarray, k: int) -> np.ndarray:
+        """Top-k catalogue items per row by (score desc, catalogue index asc), PAD-filled."""
+        n_rows, n_items = scores.shape
+        top = np.full((n_rows, k), PAD, dtype=self.items_.dtype)
+        if n_items == 0:
+            return top
+        kth = min(k, n_items)
+        threshold = np.partition(scores, n_items - kth, axis=1)[:, n_items - kth]
+        rows, cols = np.nonzero((scores >= threshold[:, None]) & np.isfinite(scores))
+        values = scores[rows, cols]
+        order = np.lexsort((cols, -values, rows))
+        rows, cols = rows[order], cols[order]
+        row_start = np.searchsorted(rows, np.arange(n_rows))
+        rank = np.arange(len(rows)) - row_start[rows]
+        keep = rank < k
+        top[rows[keep], rank[keep]] = self.items_[cols[keep]]
+        return top

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prod2vec.__main__ import main
+from tests.test_data import uci_style_zip
+
+
+def test_data_command_downloads_and_caches(tmp_path: Path, http_server, capsys) -> None:
+    http_server.routes["/retail.zip"] = uci_style_zip()
+    code = main(["data", "--data-dir", str(tmp_path), "--url", http_server.url + "/retail.zip"])
+    assert code == 0
+    assert "4 rows" in capsys.readouterr().out
+    assert (tmp_path / "online_retail.parquet").is_file()
+
+
+def test_data_command_reports_failure(tmp_path: Path, http_server, capsys) -> None:
+    code = main(["data", "--data-dir", str(tmp_path), "--url", http_server.url + "/x", "--quiet"])
+    assert code == 1
+    assert "by hand" in capsys.readouterr().err
+
+
+def test_a_command_is_required() -> None:
+    with pytest.raises(SystemExit):
+        main([])

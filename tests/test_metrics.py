@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from prod2vec.metrics import PAD, mrr_at_k, recall_at_k, reciprocal_ranks
+
+RECS = np.array(
+    [
+        ["a", "b", "c"],
+        ["b", "c", "a"],
+        ["c", "d", "e"],
+        [PAD, PAD, PAD],  # unknown query: a miss that stays in the denominator
+    ]
+)
+TARGETS = ["a", "a", "b", "a"]
+
+
+def test_hand_computed_values() -> None:
+    np.testing.assert_allclose(reciprocal_ranks(RECS, TARGETS, 3), [1, 1 / 3, 0, 0])
+    assert recall_at_k(RECS, TARGETS, 3) == pytest.approx(2 / 4)
+    assert mrr_at_k(RECS, TARGETS, 3) == pytest.approx((1 + 1 / 3) / 4)
+    assert recall_at_k(RECS, TARGETS, 1) == pytest.approx(1 / 4)
+    assert mrr_at_k(RECS, TARGETS, 2) == pytest.approx(1 / 4)
+
+
+def test_k_larger_than_the_lists_uses_all_columns() -> None:
+    assert recall_at_k(RECS, TARGETS, 50) == recall_at_k(RECS, TARGETS, 3)
+
+
+def test_padding_never_matches() -> None:
+    assert recall_at_k(np.array([[PAD]]), [PAD], 1) == 0.0
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match="No queries"):
+        recall_at_k(np.empty((0, 10), dtype=str), [], 10)
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        mrr_at_k(RECS, TARGETS, 0)
+    with pytest.raises(ValueError, match="4 rows of recommendations for 2 targets"):
+        recall_at_k(RECS, TARGETS[:2], 3)
+    with pytest.raises(ValueError, match="2-D"):
+        recall_at_k(np.array(["a", "b"]), ["a", "b"], 1)

@@ -1,0 +1,75 @@
+"""The project's promises: consistent dependency lists, synced notebooks, README commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+import yaml
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11; environment.yml pins 3.11
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CONDA_NAMES = {"ray[tune]": "ray-tune"}  # pip name -> conda-forge name where they differ
+
+
+def _requirement(spec: str) -> tuple[str, str]:
+    name, version = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", spec).groups()
+    name = name.lower()
+    return CONDA_NAMES.get(name, name), version.replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_side = dict(
+        map(_requirement, project["dependencies"] + project["optional-dependencies"]["dev"])
+    )
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_entries = [entry for entry in environment["dependencies"] if isinstance(entry, str)]
+    conda_side = dict(map(_requirement, conda_entries))
+    assert conda_side.pop("python") == "=3.11"
+    assert conda_side.pop("pip") == ""
+    assert environment["channels"] == ["conda-forge"]
+    assert {"pip": ["-e .[dev]"]} in environment["dependencies"]
+    assert sorted(set(pip_side) - set(conda_side)) == [], "missing from environment.yml"
+    assert sorted(set(conda_side) - set(pip_side)) == [], "missing from pyproject.toml"
+    assert pip_side == conda_side, "version bounds differ"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_pairs_are_in_sync(notebook: Path) -> None:
+    script = notebook.with_suffix(".py")
+    assert script.is_file(), f"{notebook.name} has no paired {script.name}: run `make sync`"
+    cells = [
+        (cell.cell_type, cell.source.strip())
+        for cell in jupytext.read(notebook).cells
+        if cell.source.strip()
+    ]
+    paired = [
+        (cell.cell_type, cell.source.strip())
+        for cell in jupytext.read(script).cells
+        if cell.source.strip()
+    ]
+    assert cells == paired, f"{notebook.name} and {script.name} differ: run `make sync`"
+
+
+def test_notebooks_exist_and_are_committed_with_outputs() -> None:
+    assert NOTEBOOKS, "no notebooks found"
+    for notebook in NOTEBOOKS:
+        cells = jupytext.read(notebook).cells
+        assert any(cell.get("outputs") for cell in cells if cell.cell_type == "code"), (
+            f"{notebook.name} has no outputs: run `make tutorial` and commit it"
+        )
+
+
+def test_readme_commands_are_make_targets_and_ci_runs_the_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for command in ("make tutorial", "make test"):
+        assert command in readme
+        assert re.search(rf"^{command.split()[1]}:", makefile, re.MULTILINE)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^(time )?make test$", ci, re.MULTILINE)
