@@ -145,3 +145,18 @@ def clean_transactions(
         )
     frame = frame.reset_index(drop=True)
     return frame, CleaningReport(recipe, before, TableStats.of(frame), removed)
+
+
+def non_product_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """StockCodes the ``non_product_codes`` rule removes, with row counts and a description."""
+    validate_transactions(frame)
+    service = frame[~_is_product(frame).fillna(False).astype(bool)]
+    return (
+        service.groupby("StockCode")
+        .agg(
+            rows=("StockCode", "size"),
+            rows_with_customer=("CustomerID", "count"),
+            description=("Description", "first"),
+        )
+        .sort_values(["rows", "rows_with_customer"], ascending=False)
+    )

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from prod2vec.paths import data_dir
 

@@ -53,10 +53,17 @@ def plot_item_popularity(sessions: Sequence[Sequence[str]], title: str = "") -> 
 def plot_session_lengths(lengths: dict[str, pd.Series]) -> Figure:
     """Histograms of session length on a log x axis, one per named set of sessions."""
     figure, axis = plt.subplots(figsize=(8, 3.8))
+    shortest = min(int(series.min()) for series in lengths.values())
     longest = max(int(series.max()) for series in lengths.values())
-    bins = np.logspace(0, np.log10(longest + 1), 40)
+    bins = np.unique(np.geomspace(shortest, longest + 1, 40).astype(int))
     for label, series in lengths.items():
-        axis.hist(series, bins=bins, alpha=0.55, label=f"{label} (median {series.median():.0f})")
+        axis.hist(
+            series,
+            bins=bins,
+            histtype="step",
+            lw=1.8,
+            label=f"{label} (median {series.median():.0f})",
+        )
     axis.set_xscale("log")
     axis.set(xlabel="items per session (log)", ylabel="sessions", title="Session length")
     axis.legend()

@@ -1,0 +1,236 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. From a transaction log to purchase sessions
+#
+# Word2Vec learns a vector for every word from the words around it. **prod2vec** applies the
+# same idea to shopping: a customer's purchases, in order, are a *sentence* and each product is
+# a *word*. Products bought in similar contexts end up close together, and "close to what this
+# customer just bought" becomes a next-item recommendation.
+#
+# Before any model, we need sentences. This notebook turns the
+# [UCI Online Retail](https://archive.ics.uci.edu/dataset/352/online+retail) log, one year of
+# orders from a UK online gift shop (Chen et al., 2012, CC BY 4.0), into purchase sessions and
+# a train/validation/test split that every later notebook shares. Along the way it shows what is
+# messy in the data and what each cleaning rule removes, so that you can judge the choices.
+#
+# All logic lives in the `prod2vec` package next to this notebook; the notebook calls it and
+# explains it.
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from prod2vec.catalogue import describe_items, item_descriptions
+from prod2vec.cleaning import RECIPES, clean_transactions, non_product_codes
+from prod2vec.data import load_online_retail
+from prod2vec.plots import plot_item_popularity, plot_session_lengths, save_figure
+from prod2vec.sessions import corpus_stats, sessionize, split_sessions
+
+pd.set_option("display.width", 120)
+
+# %% [markdown]
+# ## Load the raw table
+#
+# `load_online_retail()` reads the project's parquet cache. On first use it downloads the
+# official zip from UCI (about 23 MB, with a progress bar), reads the Excel sheet, gives every
+# column one well-defined type and writes the cache. In the Excel file invoice numbers and
+# stock codes are a mix of numbers (`536365`, `71053`) and text (`C536379`, `85123A`); here
+# they are always strings, so `71053` from one row and `"71053"` from another are one product.
+
+# %%
+raw = load_online_retail()
+print(f"{len(raw):,} rows x {raw.shape[1]} columns")
+raw.head()
+
+# %%
+raw.dtypes.to_frame("dtype")
+
+# %% [markdown]
+# ## What is messy in it
+#
+# A transaction log records more than purchases of products. Four kinds of rows do not belong
+# in a purchase sequence:
+#
+# * rows **without a CustomerID** (a quarter of the table): we cannot tell whose session they
+#   belong to;
+# * **cancellations**: invoice numbers starting with `C`, with negative quantities;
+# * other rows with **Quantity <= 0**: returns, damaged or lost stock written off;
+# * **service lines**: postage, carriage, discounts, manual corrections, bank charges.
+
+# %%
+problems = pd.Series(
+    {
+        "rows without CustomerID": raw["CustomerID"].isna().sum(),
+        "cancellation rows (InvoiceNo starts with C)": raw["InvoiceNo"].str.startswith("C").sum(),
+        "rows with Quantity <= 0": (raw["Quantity"] <= 0).sum(),
+        "distinct customers": raw["CustomerID"].nunique(),
+        "distinct StockCodes": raw["StockCode"].nunique(),
+    },
+    name="count",
+)
+problems.to_frame()
+
+# %% [markdown]
+# Product StockCodes are five digits with an optional letter for the variant (`85123A`,
+# `84029G`, `15056BL`). Every code that does not start with five digits is a service line, as
+# their descriptions show, so the rule that removes them is "keep StockCodes that start with
+# five digits". Most of these rows have no customer anyway; those that do (postage above all)
+# would otherwise become the most "popular product" of many sessions.
+
+# %%
+non_product_codes(raw).head(15)
+
+# %% [markdown]
+# ## Two cleaning recipes
+#
+# * **`reference`** is exactly the preprocessing of the original tutorial: drop every row with
+#   a missing value, then keep customers with at least three rows. We use it in the rest of the
+#   tutorial so that our numbers can be compared with published ones.
+# * **`clean`** also removes cancellations, non-positive quantities and service lines. It is
+#   what you would use for a production system.
+#
+# Each recipe returns the cleaned table and a report of what every rule removed, in order.
+
+# %%
+cleaned = {}
+for recipe in RECIPES:
+    cleaned[recipe], report = clean_transactions(raw, recipe)
+    print(f"recipe {recipe!r}")
+    display(report.to_frame())  # noqa: F821 (IPython's display)
+    display(report.summary())  # noqa: F821
+
+# %% [markdown]
+# The `reference` recipe keeps cancellations and postage in the sessions. The `clean` recipe
+# removes them too; once rows without a customer are gone, every row with Quantity <= 0 is a
+# cancellation, so that rule finds nothing left to remove.
+#
+# ## Sessions
+#
+# A session is one customer's whole purchase history, as an ordered list of StockCodes.
+# Rows are sorted by invoice time; rows of one invoice share a timestamp and keep their order in
+# the file. With one session per customer the "sentences" are long, which is why the
+# Word2Vec window and the baselines of the next notebooks care about *distance* within a session.
+
+# %%
+sessions = {recipe: sessionize(frame) for recipe, frame in cleaned.items()}
+pd.DataFrame({recipe: corpus_stats(found) for recipe, found in sessions.items()})
+
+# %% [markdown]
+# The `reference` numbers, 4,234 sessions over 3,684 products and 406,632 item occurrences
+# (*tokens*), are those of the original tutorial.
+#
+# ### Popularity: a long tail
+#
+# A few products are bought very often and most are bought rarely. This matters twice: a
+# "recommend the most popular items" baseline is hard to beat on accuracy alone, and rare items
+# get few training examples, so their embeddings are noisy.
+
+# %%
+figure = plot_item_popularity(sessions["reference"], title="Online Retail, reference recipe")
+save_figure(figure, "item_popularity")
+plt.show()
+
+# %%
+descriptions = item_descriptions(raw)
+tokens = pd.Series([item for session in sessions["reference"] for item in session])
+top_items = tokens.value_counts().head(10).rename("purchases").rename_axis("StockCode")
+top_items.to_frame().join(descriptions)
+
+# %% [markdown]
+# ### Session length
+#
+# Most customers buy a few dozen items over the year, but some wholesalers buy thousands. Long
+# sessions dominate co-occurrence counts (a session of n items has n(n-1) ordered pairs), which
+# is why the association-rules baseline of the next notebook needs sparse matrices to be fast.
+
+# %%
+lengths = {recipe: found.map(len) for recipe, found in sessions.items()}
+figure = plot_session_lengths(lengths)
+save_figure(figure, "session_lengths")
+plt.show()
+
+# %%
+pd.DataFrame({recipe: series.describe() for recipe, series in lengths.items()}).round(1)
+
+# %% [markdown]
+# ### One customer's session
+#
+# Here are the first purchases of one customer, with the product names. Sessions mix
+# themes (hearts, lanterns, bags) and repeat items; the next item is often related to the
+# previous one, which is what the models will exploit.
+
+# %%
+customer = sessions["reference"].index[0]
+first_purchases = sessions["reference"].loc[customer][:12]
+print(f"customer {customer}: {len(sessions['reference'].loc[customer])} items")
+describe_items(first_purchases, descriptions)
+
+# %% [markdown]
+# To Word2Vec the corpus is simply a list of sentences of tokens:
+
+# %%
+corpus = sessions["reference"].tolist()
+for sentence in corpus[:3]:
+    print(sentence[:12], "...")
+
+# %% [markdown]
+# ## The split: predicting the next purchase
+#
+# The task of the next notebooks is **next-item prediction**: given the last item a customer
+# bought, recommend ten items; a recommendation list is a hit when it holds the item the
+# customer actually bought next.
+#
+# * **Training data**: every session without its last item. No model ever sees a last item.
+# * **Test and validation pairs**: from 2,000 sessions drawn at random (seed 123), the pair
+#   *(second-to-last item, last item)* is a *(query, target)*. The first 1,000 sessions form the
+#   test set, the other 1,000 the validation set used for early stopping and tuning. The
+#   query is the last item of that customer's training session.
+#
+# The same seed always gives the same split, so every notebook evaluates on the same pairs.
+
+# %%
+split = split_sessions(sessions["reference"], n_test=1000, n_validation=1000, seed=123)
+pd.DataFrame(
+    {
+        "training sessions": [len(split.train)],
+        "training tokens": [sum(map(len, split.train))],
+        "test pairs": [len(split.test)],
+        "validation pairs": [len(split.validation)],
+        "sessions shared by test and validation": [
+            len(set(split.test["customer_id"]) & set(split.validation["customer_id"]))
+        ],
+    }
+).T.rename(columns={0: "count"})
+
+# %%
+split.test.head().assign(
+    query_name=lambda pairs: descriptions.reindex(pairs["query"]).to_numpy(),
+    target_name=lambda pairs: descriptions.reindex(pairs["target"]).to_numpy(),
+)
+
+# %% [markdown]
+# How often is the target the same product as the query? Those repeats are easy wins for a
+# model that may recommend the query item, which is why the project's default, like Gensim's
+# `most_similar` and the original tutorial, is never to recommend the query itself.
+
+# %%
+repeats = (split.test["query"] == split.test["target"]).mean()
+print(f"test pairs whose target repeats the query: {repeats:.1%}")
+
+# %% [markdown]
+# **Next:** [2. Baselines](02_baselines.ipynb) measures how far simple counting gets on this
+# split, before we train any embedding.
