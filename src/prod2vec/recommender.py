@@ -13,7 +13,8 @@ Conventions, shared by all models:
   Rows with fewer than K candidates are padded rather than filled with arbitrary items.
 * ``exclude_query=True`` (the default) never recommends the query item itself, like Gensim's
   ``most_similar`` and the original tutorial.
-* An unknown query item gets an all-padding row: a miss that still counts in the metrics.
+* An unknown query item gets an all-padding row: a miss that still counts in the metrics
+  (except for models whose scores ignore the query, such as the most-popular baseline).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Recommender(ABC):
 
     #: item ids in tie-break order (most popular first); set by :meth:`_set_catalogue`
     items_: np.ndarray
+    #: False for models whose scores ignore the query: they answer unknown queries too
+    uses_query: bool = True
 
     @property
     def name(self) -> str:
@@ -103,12 +106,14 @@ class Recommender(ABC):
             raise ValueError(f"k must be at least 1, got {k}.")
         query_index = self._position.get_indexer(np.asarray(queries, dtype=str))
         result = np.full((len(query_index), k), PAD, dtype=self.items_.dtype)
-        known = np.flatnonzero(query_index >= 0)
-        for start in range(0, len(known), batch_size):
-            rows = known[start : start + batch_size]
+        known = query_index >= 0
+        answered = np.flatnonzero(known) if self.uses_query else np.arange(len(query_index))
+        for start in range(0, len(answered), batch_size):
+            rows = answered[start : start + batch_size]
             scores = np.array(self._scores(query_index[rows]), dtype=np.float64)
             if exclude_query:
-                scores[np.arange(len(rows)), query_index[rows]] = -np.inf
+                in_catalogue = known[rows]
+                scores[np.flatnonzero(in_catalogue), query_index[rows][in_catalogue]] = -np.inf
             result[rows] = self._top_k(scores, k)
         return result
 

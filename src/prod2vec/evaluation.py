@@ -1,0 +1,81 @@
+"""Evaluate any recommender on (query, target) pairs, with bootstrap confidence intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from prod2vec.metrics import reciprocal_ranks
+from prod2vec.recommender import Recommender
+
+METRICS = ("Recall", "MRR")
+
+
+def per_query_scores(
+    model: Recommender, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True
+) -> pd.DataFrame:
+    """Per test pair: ``Recall@k`` (hit, 0 or 1) and ``MRR@k`` (reciprocal rank, 0 if missed)."""
+    recommendations = model.recommend(pairs["query"], k=k, exclude_query=exclude_query)
+    ranks = reciprocal_ranks(recommendations, pairs["target"], k)
+    return pd.DataFrame({f"Recall@{k}": (ranks > 0).astype(float), f"MRR@{k}": ranks})
+
+
+def bootstrap_ci(
+    values: np.ndarray, n_resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (resampling the queries)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("Cannot bootstrap an empty sample.")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}.")
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), size=(n_resamples, len(values)))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def results_table(
+    models: Iterable[Recommender],
+    pairs: pd.DataFrame,
+    k: int = 10,
+    exclude_query: bool = True,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Tidy table: one row per (model, metric) with the value and its 95% bootstrap interval.
+
+    Every model is resampled with the same bootstrap indices (same ``seed``), so intervals of
+    different models are computed on the same resampled test sets.
+    """
+    rows = []
+    for model in models:
+        scores = per_query_scores(model, pairs, k=k, exclude_query=exclude_query)
+        for metric in scores.columns:
+            low, high = bootstrap_ci(scores[metric].to_numpy(), n_resamples, seed=seed)
+            rows.append((model.name, metric, scores[metric].mean(), low, high))
+    return pd.DataFrame(rows, columns=["model", "metric", "value", "ci_low", "ci_high"])
+
+
+def wide_table(results: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """One row per model, 'value [low, high]' per metric: the tidy table for reading."""
+    text = results.assign(
+        cell=lambda table: table.apply(
+            lambda row: (
+                f"{row.value:.{digits}f} [{row.ci_low:.{digits}f}, {row.ci_high:.{digits}f}]"
+            ),
+            axis=1,
+        )
+    )
+    return text.pivot(index="model", columns="metric", values="cell").loc[
+        results["model"].unique(), results["metric"].unique()
+    ]
+
+
+def random_guess_recall(n_items: int, k: int = 10, exclude_query: bool = True) -> float:
+    """Expected Recall@k of k items drawn uniformly at random from the catalogue."""
+    candidates = n_items - 1 if exclude_query else n_items
+    return min(k, candidates) / candidates

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from prod2vec.baselines import AssociationRules
+from prod2vec.evaluation import (
+    bootstrap_ci,
+    per_query_scores,
+    random_guess_recall,
+    results_table,
+    wide_table,
+)
+
+TRAIN = [["a", "b", "a"], ["b", "c"], ["a", "d"]]
+PAIRS = pd.DataFrame({"query": ["a", "b", "zzz"], "target": ["b", "c", "a"]})
+
+
+def test_per_query_scores() -> None:
+    scores = per_query_scores(AssociationRules().fit(TRAIN), PAIRS, k=2)
+    # a -> b (2), d (1); b -> a (2), c (1); the unknown query is a miss
+    assert scores["Recall@2"].tolist() == [1.0, 1.0, 0.0]
+    assert scores["MRR@2"].tolist() == [1.0, 0.5, 0.0]
+
+
+def test_results_table_is_tidy_and_intervals_contain_the_value() -> None:
+    table = results_table([AssociationRules().fit(TRAIN)], PAIRS, k=3, n_resamples=200)
+    assert list(table.columns) == ["model", "metric", "value", "ci_low", "ci_high"]
+    assert table["metric"].tolist() == ["Recall@3", "MRR@3"]
+    assert (table["ci_low"] <= table["value"]).all()
+    assert (table["value"] <= table["ci_high"]).all()
+    assert wide_table(table).loc["AssociationRules", "Recall@3"].startswith("0.667 [")
+
+
+def test_bootstrap_ci() -> None:
+    values = np.r_[np.ones(300), np.zeros(700)]
+    low, high = bootstrap_ci(values, seed=1)
+    assert low < 0.3 < high
+    assert high - low == pytest.approx(2 * 1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.15)
+    assert bootstrap_ci(values, seed=1) == (low, high)
+    with pytest.raises(ValueError, match="empty"):
+        bootstrap_ci(np.array([]))
+
+
+def test_random_guess_recall() -> None:
+    assert random_guess_recall(3684, 10) == pytest.approx(10 / 3683)
+    assert random_guess_recall(5, 10, exclude_query=False) == 1.0
