@@ -79,3 +79,22 @@ def random_guess_recall(n_items: int, k: int = 10, exclude_query: bool = True) -
     """Expected Recall@k of k items drawn uniformly at random from the catalogue."""
     candidates = n_items - 1 if exclude_query else n_items
     return min(k, candidates) / candidates
+
+
+def select_by_validation(
+    candidates: Iterable[Recommender], validation: pd.DataFrame, k: int = 10
+) -> tuple[Recommender, pd.DataFrame]:
+    """The fitted candidate with the best validation Recall@k (ties: MRR@k, then first listed).
+
+    Returns it with the validation results of every candidate (tidy, as :func:`results_table`).
+    """
+    candidates = list(candidates)
+    if not candidates:
+        raise ValueError("No candidates to select from.")
+    table = results_table(candidates, validation, k=k)
+    wide = table.pivot(index="model", columns="metric", values="value")
+    ranking = [
+        (-wide.loc[model.name, f"Recall@{k}"], -wide.loc[model.name, f"MRR@{k}"], position)
+        for position, model in enumerate(candidates)
+    ]
+    return candidates[min(ranking)[2]], table

@@ -69,3 +69,57 @@ def plot_session_lengths(lengths: dict[str, pd.Series]) -> Figure:
     axis.legend()
     figure.tight_layout()
     return figure
+
+
+def plot_results(results: pd.DataFrame, title: str = "") -> Figure:
+    """Bars of every model's metrics with their confidence intervals (a tidy results table)."""
+    metrics = list(results["metric"].unique())
+    models = list(results["model"].unique())
+    figure, axes = plt.subplots(
+        1, len(metrics), figsize=(5.2 * len(metrics), 0.5 * len(models) + 1.6)
+    )
+    for axis, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        rows = results[results["metric"] == metric].set_index("model").loc[models]
+        errors = [rows["value"] - rows["ci_low"], rows["ci_high"] - rows["value"]]
+        positions = np.arange(len(models))[::-1]
+        axis.barh(positions, rows["value"], xerr=errors, color="tab:blue", alpha=0.8, capsize=3)
+        for position, value in zip(positions, rows["value"], strict=True):
+            axis.annotate(
+                f"{value:.3f}",
+                (value, position),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=8,
+            )
+        axis.set_yticks(positions, models if axis is np.atleast_1d(axes)[0] else [""] * len(models))
+        axis.set(xlabel=f"{metric} (95% bootstrap CI)", title=metric)
+        axis.grid(axis="x", alpha=0.3)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_window_sweep(sweep: pd.DataFrame, metric: str = "Recall@10") -> Figure:
+    """Validation ``metric`` against the window size, one line per model family."""
+    rows = sweep[sweep["metric"] == metric].copy()
+    rows["window"] = rows["model"].str.extract(r"window=(\d+)")[0].astype(int)
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    for family, group in rows.groupby("family", sort=False):
+        axis.errorbar(
+            group["window"],
+            group["value"],
+            yerr=[group["value"] - group["ci_low"], group["ci_high"] - group["value"]],
+            marker="o",
+            capsize=3,
+            label=family,
+        )
+    axis.set_xscale("log")
+    axis.set_xticks(
+        sorted(rows["window"].unique()), [str(w) for w in sorted(rows["window"].unique())]
+    )
+    axis.set(
+        xlabel="window (positions)", ylabel=f"validation {metric}", title="Choosing the window"
+    )
+    axis.legend()
+    figure.tight_layout()
+    return figure

@@ -110,7 +110,7 @@ class Recommender(ABC):
         answered = np.flatnonzero(known) if self.uses_query else np.arange(len(query_index))
         for start in range(0, len(answered), batch_size):
             rows = answered[start : start + batch_size]
-            scores = np.array(self._scores(query_index[rows]), dtype=np.float64)
+            scores = np.array(self._scores(query_index[rows]))  # a writable copy
             if exclude_query:
                 in_catalogue = known[rows]
                 scores[np.flatnonzero(in_catalogue), query_index[rows][in_catalogue]] = -np.inf
@@ -118,19 +118,40 @@ class Recommender(ABC):
         return result
 
     def _top_k(self, scores: np.ndarray, k: int) -> np.ndarray:
-        """Top-k catalogue items per row by (score desc, catalogue index asc), PAD-filled."""
-        n_rows, n_items = scores.shape
-        top = np.full((n_rows, k), PAD, dtype=self.items_.dtype)
-        if n_items == 0:
-            return top
-        kth = min(k, n_items)
-        threshold = np.partition(scores, n_items - kth, axis=1)[:, n_items - kth]
-        rows, cols = np.nonzero((scores >= threshold[:, None]) & np.isfinite(scores))
-        values = scores[rows, cols]
-        order = np.lexsort((cols, -values, rows))
-        rows, cols = rows[order], cols[order]
-        row_start = np.searchsorted(rows, np.arange(n_rows))
-        rank = np.arange(len(rows)) - row_start[rows]
-        keep = rank < k
-        top[rows[keep], rank[keep]] = self.items_[cols[keep]]
+        """Top-k catalogue items per row, PAD-filled (see :func:`top_k_indices`)."""
+        indices = top_k_indices(scores, k)
+        top = np.full(indices.shape, PAD, dtype=self.items_.dtype)
+        found = indices >= 0
+        top[found] = self.items_[indices[found]]
         return top
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` best finite scores per row, by (score desc, column asc).
+
+    Shape ``(n_rows, k)``; -1 where a row has fewer than ``k`` finite scores. The fast path is
+    one ``argpartition``; rows where the k-th best score is tied with a score left outside
+    are redone exactly, so the result never depends on how ``argpartition`` splits a tie.
+    """
+    n_rows, n_items = scores.shape
+    result = np.full((n_rows, k), -1, dtype=np.int64)
+    kth = min(k, n_items)
+    if kth == 0 or n_rows == 0:
+        return result
+    columns = np.argpartition(scores, n_items - kth, axis=1)[:, n_items - kth :]
+    values = np.take_along_axis(scores, columns, axis=1)
+    order = np.lexsort((columns, -values), axis=1)
+    columns = np.take_along_axis(columns, order, axis=1)
+    values = np.take_along_axis(values, order, axis=1)
+    result[:, :kth] = np.where(np.isfinite(values), columns, -1)
+    threshold = values[:, -1:]
+    tied_outside = (scores == threshold).sum(axis=1) > (values == threshold).sum(axis=1)
+    for row in np.flatnonzero(tied_outside & np.isfinite(threshold[:, 0])):
+        result[row] = _exact_top_k(scores[row], k)
+    return result
+
+
+def _exact_top_k(row: np.ndarray, k: int) -> np.ndarray:
+    candidates = np.flatnonzero(np.isfinite(row))
+    ranked = candidates[np.lexsort((candidates, -row[candidates]))][:k]
+    return np.concatenate([ranked, np.full(k - len(ranked), -1, dtype=np.int64)])

@@ -1,0 +1,113 @@
+"""Benchmark: the project's sparse AssociationRules against the original pure-Python version.
+
+The yardstick is the original tutorial's approach, written out here: one ``Counter`` per item,
+incremented for every pair of ``itertools.permutations(session, 2)``, then ``most_common`` per
+query. Both are built on the same training sessions (reference recipe, seed-123 split) and
+evaluated on the same 1,000 test pairs, in one run.
+
+    python benchmarks/bench_baselines.py               # all sessions, about 2-3 minutes
+    python benchmarks/bench_baselines.py --sessions 500 # the first 500 sessions only (quick)
+
+Prints both times, the speed-up and both Recall@10 values, and writes them to
+``benchmarks/results/bench_baselines.json`` (with the command that produced them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from itertools import permutations
+from pathlib import Path
+
+import numpy as np
+
+from prod2vec.baselines import AssociationRules
+from prod2vec.data import atomic_path
+from prod2vec.metrics import PAD, mrr_at_k, recall_at_k
+from prod2vec.pipeline import prepare_sessions
+
+K = 10
+RESULTS = Path(__file__).parent / "results" / "bench_baselines.json"
+
+
+def yardstick_rules(sessions: Sequence[Sequence[str]]) -> dict[str, Counter]:
+    """The original pure-Python association rules."""
+    rules: dict[str, Counter] = defaultdict(Counter)
+    for session in sessions:
+        for earlier, later in permutations(session, 2):
+            rules[earlier][later] += 1
+    return rules
+
+
+def yardstick_recommend(rules: dict[str, Counter], queries: Sequence[str], k: int) -> np.ndarray:
+    """Top-k co-occurring items per query, the query itself excluded."""
+    rows = []
+    for query in queries:
+        top = [item for item, _ in rules[query].most_common(k + 1) if item != query][:k]
+        rows.append(top + [PAD] * (k - len(top)))
+    return np.array(rows, dtype=str)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=None, help="use only the first N")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    split = prepare_sessions().split
+    train = split.train if args.sessions is None else split.train[: args.sessions]
+    queries, targets = split.test["query"].tolist(), split.test["target"].to_numpy()
+    tokens = sum(map(len, train))
+    pairs = sum(len(session) * (len(session) - 1) for session in train)
+    scope = "all" if args.sessions is None else f"the first {args.sessions} of"
+    print(
+        f"training on {scope} {len(split.train):,} sessions: {len(train):,} sessions, "
+        f"{tokens:,} tokens, {pairs:,} ordered pairs; {len(queries):,} test queries"
+    )
+
+    def project_run():
+        return AssociationRules().fit(train).recommend(queries, k=K)
+
+    def yardstick_run():
+        return yardstick_recommend(yardstick_rules(train), queries, K)
+
+    project_top, project_seconds = timed(project_run)
+    yardstick_top, yardstick_seconds = timed(yardstick_run)
+    result = {
+        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "sessions": len(train),
+        "subset": args.sessions is not None,
+        "ordered_pairs": pairs,
+        "test_queries": len(queries),
+        "yardstick_seconds": round(yardstick_seconds, 2),
+        "project_seconds": round(project_seconds, 3),
+        "speedup": round(yardstick_seconds / project_seconds, 1),
+        "yardstick_recall_at_10": round(recall_at_k(yardstick_top, targets, K), 4),
+        "project_recall_at_10": round(recall_at_k(project_top, targets, K), 4),
+        "yardstick_mrr_at_10": round(mrr_at_k(yardstick_top, targets, K), 4),
+        "project_mrr_at_10": round(mrr_at_k(project_top, targets, K), 4),
+        "identical_top10_rows": int((yardstick_top == project_top).all(axis=1).sum()),
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+    }
+    for key, value in result.items():
+        print(f"{key:>24}: {value}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.output) as temporary:
+        temporary.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Gensim training callbacks: per-epoch validation metrics, per-epoch loss, early stopping.
+
+Use them with :func:`prod2vec.word2vec.train_word2vec`, which runs one epoch per ``train()``
+call so that :class:`EarlyStopping` can stop between epochs. Order matters: put the
+:class:`MetricLogger` before the :class:`EarlyStopping` that watches it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from gensim.models import Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+
+from prod2vec.evaluation import per_query_scores
+from prod2vec.word2vec import Word2VecRecommender
+
+
+class MetricLogger(CallbackAny2Vec):
+    """Recall@K and MRR@K on (query, target) pairs after every epoch, from the live vectors.
+
+    It does not copy the model: a :class:`~prod2vec.word2vec.Word2VecRecommender` holds a
+    reference to ``model.wv`` and renormalises the current vectors each epoch (Gensim caches
+    vector norms and would otherwise rank with stale ones). ``history`` has one row per epoch
+    with the metrics, the learning rate reached, the seconds since training began and the
+    seconds spent evaluating.
+    """
+
+    def __init__(self, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True) -> None:
+        self.pairs = pairs
+        self.k = k
+        self.exclude_query = exclude_query
+        self.rows: list[dict[str, float]] = []
+        self._recommender: Word2VecRecommender | None = None
+        self._started: float | None = None
+
+    @property
+    def history(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows).set_index("epoch") if self.rows else pd.DataFrame()
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        if self._started is None:
+            self._started = time.perf_counter()
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        started = time.perf_counter()
+        if self._recommender is None or self._recommender.vectors_ is not model.wv:
+            self._recommender = Word2VecRecommender.from_vectors(model.wv)
+        else:
+            self._recommender.refresh()
+        scores = per_query_scores(self._recommender, self.pairs, self.k, self.exclude_query)
+        finished = time.perf_counter()
+        self.rows.append(
+            {
+                "epoch": len(self.rows) + 1,
+                **scores.mean().to_dict(),
+                "alpha": float(model.min_alpha_yet_reached),
+                "elapsed_seconds": finished - (self._started or started),
+                "eval_seconds": finished - started,
+            }
+        )
+
+    def latest(self, metric: str) -> float:
+        if not self.rows:
+            raise RuntimeError("No epoch has been evaluated yet.")
+        if metric not in self.rows[-1]:
+            raise KeyError(f"Unknown metric {metric!r}; logged: {sorted(self.rows[-1])}.")
+        return self.rows[-1][metric]
+
+
+class LossLogger(CallbackAny2Vec):
+    """Gensim's training loss per epoch.
+
+    ``model.get_latest_training_loss()`` is a running sum since the start of the current
+    ``train()`` call, so the loss of an epoch is the difference of two readings; it restarts at
+    0 with every ``train()`` call, which ``on_train_begin`` accounts for. This works both with one
+    call per epoch and with one call for all epochs. Caveats: it is a single-precision sum that
+    loses precision on large corpora, it covers only the sampled negative pairs, and its scale
+    depends on window, negative and corpus size, so compare it between epochs of one run, not
+    between runs.
+    """
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+        self._previous = 0.0
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        self._previous = 0.0
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        cumulative = float(model.get_latest_training_loss())
+        self.losses.append(cumulative - self._previous)
+        self._previous = cumulative
+
+
+class EarlyStopping(CallbackAny2Vec):
+    """Stop when a validation metric has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Watches a :class:`MetricLogger` (which must come first in the callbacks list). On every
+    improvement it copies the input and output weights (arrays, not the model), and
+    :meth:`restore_best` puts them back when training ends, so the model is that of
+    ``best_epoch``. ``stopped_epoch`` is the last epoch that ran (None if it never stopped).
+    """
+
+    def __init__(
+        self,
+        monitor: MetricLogger,
+        metric: str = "Recall@10",
+        patience: int = 3,
+        min_delta: float = 0.0,
+    ) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1, got {patience}.")
+        if min_delta < 0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta}.")
+        self.monitor = monitor
+        self.metric = metric
+        self.patience = patience
+        self.min_delta = min_delta
+        self.best_value = -np.inf
+        self.best_epoch = 0
+        self.stopped_epoch: int | None = None
+        self.stop_training = False
+        self._epochs_seen = 0
+        self._best_weights: dict[str, np.ndarray] = {}
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self._epochs_seen += 1
+        if len(self.monitor.rows) != self._epochs_seen:
+            raise RuntimeError(
+                "EarlyStopping saw an epoch its MetricLogger did not evaluate: pass the "
+                "MetricLogger before the EarlyStopping in the callbacks list."
+            )
+        value = self.monitor.latest(self.metric)
+        if value > self.best_value + self.min_delta:
+            self.best_value, self.best_epoch = value, self._epochs_seen
+            self._best_weights = {"vectors": model.wv.vectors.copy()}
+            if hasattr(model, "syn1neg"):
+                self._best_weights["syn1neg"] = model.syn1neg.copy()
+        elif self._epochs_seen - self.best_epoch >= self.patience:
+            self.stop_training = True
+            self.stopped_epoch = self._epochs_seen
+
+    def restore_best(self, model: Word2Vec) -> None:
+        """Put back the weights of ``best_epoch`` (a no-op if no epoch ran)."""
+        if not self._best_weights:
+            return
+        model.wv.vectors[...] = self._best_weights["vectors"]
+        if "syn1neg" in self._best_weights:
+            model.syn1neg[...] = self._best_weights["syn1neg"]
+        model.wv.norms = None  # Gensim's cached norms belong to the last epoch's vectors

@@ -1,0 +1,192 @@
+"""Train Gensim Word2Vec on purchase sessions and recommend with the learned item vectors.
+
+Training runs **one epoch per** ``Word2Vec.train()`` **call** on an explicit linear learning-rate
+schedule. Gensim decays alpha linearly from ``alpha`` to ``min_alpha`` over the epochs of one
+``train()`` call; we compute the same schedule ourselves and give each epoch its slice of it.
+With all epochs run, the result is the same schedule Gensim would use. What we gain is a
+point between epochs where Python is in control: callbacks can evaluate the live vectors, and
+:class:`prod2vec.callbacks.EarlyStopping` can really stop (Gensim has no way to end a
+``train()`` call early). The schedule always spans the planned ``epochs``, so a run that stops
+early stops at a higher learning rate than a full run; early stopping then restores the vectors
+of the best epoch, and the number of epochs to plan is a hyperparameter to tune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gensim.models import KeyedVectors, Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+
+from prod2vec.data import atomic_path
+from prod2vec.recommender import Recommender
+
+#: Gensim's defaults, spelled out: CBOW, 100 dimensions, window 5, items seen fewer than 5 times
+#: dropped, 5 epochs. Made for large text corpora, not for 400k purchases.
+OUT_OF_THE_BOX: dict[str, Any] = {
+    "vector_size": 100,
+    "window": 5,
+    "min_count": 5,
+    "sg": 0,
+    "hs": 0,
+    "negative": 5,
+    "ns_exponent": 0.75,
+    "sample": 1e-3,
+    "alpha": 0.025,
+    "min_alpha": 0.0001,
+    "epochs": 5,
+}
+
+#: The project's starting point for purchase data: skip-gram, every item kept, more epochs.
+DEFAULT_PARAMS: dict[str, Any] = {
+    **OUT_OF_THE_BOX,
+    "vector_size": 64,
+    "window": 5,
+    "min_count": 1,
+    "sg": 1,
+    "epochs": 30,
+}
+
+DEFAULT_SEED = 42
+
+
+def linear_alpha_schedule(alpha: float, min_alpha: float, epochs: int) -> np.ndarray:
+    """Learning rate at the boundaries of ``epochs`` epochs: ``epochs + 1`` values."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    return np.linspace(alpha, min_alpha, epochs + 1)
+
+
+def train_word2vec(
+    sentences: Sequence[Sequence[str]],
+    params: Mapping[str, Any] | None = None,
+    callbacks: Sequence[CallbackAny2Vec] = (),
+    seed: int = DEFAULT_SEED,
+    workers: int = 1,
+) -> Word2Vec:
+    """Train Word2Vec on ``sentences`` (sessions of item ids), one epoch per ``train()`` call.
+
+    ``params`` are Word2Vec keyword arguments (defaults: :data:`DEFAULT_PARAMS`; keys given
+    here override them). After every epoch the loop stops if a callback has set
+    ``stop_training``; callbacks with a ``restore_best(model)`` method are then asked to put
+    back their best state. With ``workers=1`` and a fixed ``seed`` two runs give identical
+    vectors; more workers are faster but the order of updates, and so the result, varies.
+    """
+    settings = {**DEFAULT_PARAMS, **(params or {})}
+    unknown = set(settings) - set(OUT_OF_THE_BOX)
+    if unknown:
+        raise ValueError(
+            f"Unknown Word2Vec parameters {sorted(unknown)}; known: {sorted(OUT_OF_THE_BOX)}."
+        )
+    if not any(len(sentence) for sentence in sentences):
+        raise ValueError("No training data: the sentences hold no items.")
+    epochs = int(settings.pop("epochs"))
+    schedule = linear_alpha_schedule(settings["alpha"], settings["min_alpha"], epochs)
+    model = Word2Vec(**settings, seed=seed, workers=workers, compute_loss=True)
+    model.build_vocab(sentences)
+    if not model.wv.index_to_key:
+        raise ValueError(
+            f"No item occurs at least min_count={settings['min_count']} times; lower min_count."
+        )
+    for epoch in range(epochs):
+        model.train(
+            sentences,
+            total_examples=model.corpus_count,
+            epochs=1,
+            start_alpha=float(schedule[epoch]),
+            end_alpha=float(schedule[epoch + 1]),
+            compute_loss=True,
+            callbacks=list(callbacks),
+        )
+        if any(getattr(callback, "stop_training", False) for callback in callbacks):
+            break
+    for callback in callbacks:
+        if hasattr(callback, "restore_best"):
+            callback.restore_best(model)
+    return model
+
+
+def unit_vectors(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), computed from the live array."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, np.finfo(vectors.dtype).tiny)
+
+
+class Word2VecRecommender(Recommender):
+    """Cosine nearest neighbours of the query item in a Word2Vec embedding.
+
+    ``fit`` trains a model with :func:`train_word2vec`; :meth:`from_vectors` wraps vectors
+    trained elsewhere or loaded with :func:`load_vectors`. Scores for a whole batch of queries
+    are one product of the normalised query rows with the normalised matrix, so there is no
+    per-query ``most_similar`` call. Like ``most_similar``, the query item is excluded by
+    default; items the model has never seen (or dropped by ``min_count``) are misses.
+    """
+
+    def __init__(
+        self,
+        params: Mapping[str, Any] | None = None,
+        seed: int = DEFAULT_SEED,
+        workers: int = 1,
+        callbacks: Sequence[CallbackAny2Vec] = (),
+        label: str = "Word2Vec",
+    ) -> None:
+        self.params = dict(params or {})
+        self.seed = seed
+        self.workers = workers
+        self.callbacks = list(callbacks)
+        self.label = label
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    @classmethod
+    def from_vectors(cls, vectors: KeyedVectors, label: str = "Word2Vec") -> Word2VecRecommender:
+        """A recommender over already trained vectors."""
+        recommender = cls(label=label)
+        recommender.use_vectors(vectors)
+        return recommender
+
+    def fit(self, sessions: Sequence[Sequence[str]]) -> Word2VecRecommender:
+        self.model_ = train_word2vec(
+            sessions, self.params, callbacks=self.callbacks, seed=self.seed, workers=self.workers
+        )
+        self.use_vectors(self.model_.wv)
+        return self
+
+    def use_vectors(self, vectors: KeyedVectors) -> None:
+        """Recommend from ``vectors`` (kept by reference: call :meth:`refresh` after updates)."""
+        self.vectors_ = vectors
+        self._set_catalogue(np.asarray(vectors.index_to_key, dtype=str))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the normalised matrix from the current vectors (never a stale cache)."""
+        self._unit = unit_vectors(self.vectors_.vectors)
+
+    def _scores(self, query_index: np.ndarray) -> np.ndarray:
+        return self._unit[query_index] @ self._unit.T
+
+
+def save_vectors(vectors: KeyedVectors, path: str | Path) -> Path:
+    """Save in Gensim's native KeyedVectors format, as one file, through a temp file + rename."""
+    path = Path(path)
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        vectors.save(handle)
+    return path
+
+
+def load_vectors(path: str | Path) -> KeyedVectors:
+    """Load vectors saved by :func:`save_vectors` (Gensim's ``KeyedVectors.load``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No saved vectors at {path}; save them with save_vectors().")
+    loaded = KeyedVectors.load(str(path))
+    if not isinstance(loaded, KeyedVectors):
+        raise TypeError(
+            f"{path} holds a {type(loaded).__name__}, not KeyedVectors; save model.wv instead."
+        )
+    return loaded
