@@ -122,3 +122,21 @@ def test_window_as_long_as_the_longest_session_equals_association_rules() -> Non
     whole = AssociationRules().fit(SESSIONS).matrix_.toarray()
     windowed = CoOccurrence(window=max(map(len, SESSIONS))).fit(SESSIONS).matrix_.toarray()
     np.testing.assert_array_equal(whole, windowed)
+
+
+@pytest.mark.parametrize(("model_class", "params", "reference"), [*CASES, (MostPopular, {}, {})])
+@pytest.mark.parametrize("exclude_query", [True, False])
+def test_target_ranks_agree_with_top_k_lists(model_class, params, reference, exclude_query) -> None:
+    model = model_class(**params).fit(SESSIONS)
+    items = ["a", "b", "c", "d", "e", "f", "unknown"]
+    queries = [q for q in items for _ in items]
+    targets = [t for _ in items for t in items]
+    ranks = model.target_ranks(queries, targets, exclude_query=exclude_query)
+    lists = model.recommend(queries, k=len(items), exclude_query=exclude_query)
+    capped = model.target_ranks(queries, targets, exclude_query=exclude_query, cutoff=2)
+    for query, target, rank, row, rank_to_2 in zip(
+        queries, targets, ranks, lists, capped, strict=True
+    ):
+        position = row.tolist().index(target) + 1 if target in row else np.inf
+        assert rank == position, (model.name, query, target)
+        assert rank_to_2 == rank or (rank_to_2 == np.inf and rank > 2)

@@ -14,7 +14,7 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.evaluation import per_query_scores
+from prod2vec.metrics import reciprocal_ranks_from_ranks
 from prod2vec.word2vec import Word2VecRecommender
 
 
@@ -23,9 +23,12 @@ class MetricLogger(CallbackAny2Vec):
 
     It does not copy the model: a :class:`~prod2vec.word2vec.Word2VecRecommender` holds a
     reference to ``model.wv`` and renormalises the current vectors each epoch (Gensim caches
-    vector norms and would otherwise rank with stale ones). ``history`` has one row per epoch
-    with the metrics, the learning rate reached, the seconds since training began and the
-    seconds spent evaluating.
+    vector norms and would otherwise rank with stale ones). Metrics come from the rank of each
+    target (:meth:`~prod2vec.recommender.Recommender.target_ranks`), which gives the same
+    numbers as top-K lists without sorting. ``history`` has one row per epoch
+    with the metrics, the learning rate, the seconds since training began and the
+    seconds spent evaluating. ``alpha`` is Gensim's ``min_alpha_yet_reached``: the lowest
+    learning rate used so far (Gensim sets the rate per batch of words).
     """
 
     def __init__(self, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True) -> None:
@@ -47,15 +50,22 @@ class MetricLogger(CallbackAny2Vec):
     def on_epoch_end(self, model: Word2Vec) -> None:
         started = time.perf_counter()
         if self._recommender is None or self._recommender.vectors_ is not model.wv:
+            # the vocabulary is fixed during training: look the pairs up once
             self._recommender = Word2VecRecommender.from_vectors(model.wv)
+            self._pair_index = (
+                self._recommender.index_of(self.pairs["query"]),
+                self._recommender.index_of(self.pairs["target"]),
+            )
         else:
             self._recommender.refresh()
-        scores = per_query_scores(self._recommender, self.pairs, self.k, self.exclude_query)
+        ranks = self._recommender.ranks_of(*self._pair_index, self.exclude_query, cutoff=self.k)
+        reciprocal = reciprocal_ranks_from_ranks(ranks, self.k)
         finished = time.perf_counter()
         self.rows.append(
             {
                 "epoch": len(self.rows) + 1,
-                **scores.mean().to_dict(),
+                f"Recall@{self.k}": float((reciprocal > 0).mean()),
+                f"MRR@{self.k}": float(reciprocal.mean()),
                 "alpha": float(model.min_alpha_yet_reached),
                 "elapsed_seconds": finished - (self._started or started),
                 "eval_seconds": finished - started,

@@ -61,3 +61,13 @@ def recall_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10
 def mrr_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
     """Mean reciprocal rank of the target within the first ``k`` recommendations."""
     return float(reciprocal_ranks(recommendations, targets, k).mean())
+
+
+def reciprocal_ranks_from_ranks(ranks: np.ndarray, k: int) -> np.ndarray:
+    """Per-query 1/rank where the 1-based ``rank <= k``, else 0.0 (``inf`` ranks are misses)."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}.")
+    ranks = np.asarray(ranks, dtype=np.float64)
+    if ranks.size == 0:
+        raise ValueError("No queries to evaluate: ranks are empty.")
+    return np.where(ranks <= k, 1.0 / ranks, 0.0)

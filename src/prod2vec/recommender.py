@@ -100,8 +100,7 @@ class Recommender(ABC):
         batch_size: int = 1024,
     ) -> np.ndarray:
         """Top-``k`` item ids for every query, shape ``(len(queries), k)``, padded with PAD."""
-        if not hasattr(self, "items_"):
-            raise RuntimeError(f"{self.name} is not fitted yet: call fit(sessions) first.")
+        self._check_fitted()
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}.")
         query_index = self._position.get_indexer(np.asarray(queries, dtype=str))
@@ -117,6 +116,57 @@ class Recommender(ABC):
             result[rows] = self._top_k(scores, k)
         return result
 
+    def target_ranks(
+        self,
+        queries: Sequence[str],
+        targets: Sequence[str],
+        exclude_query: bool = True,
+        cutoff: int | None = None,
+    ) -> np.ndarray:
+        """1-based rank of each target in its query's full ranking; ``inf`` if never ranked.
+
+        The ranking is the one :meth:`recommend` would return with an unlimited ``k`` (score
+        descending, ties to the earlier catalogue item), so ``rank <= k`` exactly when the
+        target is in the top-``k`` list. It needs no sorting: the rank is one plus the number of
+        items ahead of the target, which makes per-epoch evaluation cheap. With ``cutoff``,
+        ranks above it may be reported as ``inf`` (all Recall@K and MRR@K need, with K=cutoff).
+        """
+        return self.ranks_of(self.index_of(queries), self.index_of(targets), exclude_query, cutoff)
+
+    def index_of(self, items: Sequence[str]) -> np.ndarray:
+        """Catalogue position of every item, -1 for items the model does not know."""
+        self._check_fitted()
+        return self._position.get_indexer(np.asarray(items, dtype=str))
+
+    def ranks_of(
+        self,
+        query_index: np.ndarray,
+        target_index: np.ndarray,
+        exclude_query: bool = True,
+        cutoff: int | None = None,
+        batch_size: int = 512,
+    ) -> np.ndarray:
+        """:meth:`target_ranks` for catalogue positions (from :meth:`index_of`)."""
+        if len(query_index) != len(target_index):
+            raise ValueError(f"{len(query_index)} queries but {len(target_index)} targets.")
+        ranks = np.full(len(query_index), np.inf)
+        known = query_index >= 0
+        answered = (known if self.uses_query else np.ones_like(known)) & (target_index >= 0)
+        if exclude_query:
+            answered &= query_index != target_index
+        rows = np.flatnonzero(answered)
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            excluded = np.where(known[batch], query_index[batch], -1) if exclude_query else None
+            ranks[batch] = _ranks_in_rows(
+                self._scores(query_index[batch]), target_index[batch], excluded, cutoff
+            )
+        return ranks
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "items_"):
+            raise RuntimeError(f"{self.name} is not fitted yet: call fit(sessions) first.")
+
     def _top_k(self, scores: np.ndarray, k: int) -> np.ndarray:
         """Top-k catalogue items per row, PAD-filled (see :func:`top_k_indices`)."""
         indices = top_k_indices(scores, k)
@@ -124,6 +174,32 @@ class Recommender(ABC):
         found = indices >= 0
         top[found] = self.items_[indices[found]]
         return top
+
+
+def _ranks_in_rows(
+    scores: np.ndarray, targets: np.ndarray, excluded: np.ndarray | None, cutoff: int | None
+) -> np.ndarray:
+    """Rank of column ``targets[r]`` in each row by (score desc, column asc); inf if not finite.
+
+    Columns ``excluded[r]`` (when >= 0) are left out of the ranking. One pass counts the
+    strictly better columns; the tie-break pass runs only on rows that can still rank within
+    ``cutoff`` (all rows if None); the others are reported as ``inf``.
+    """
+    rows = np.arange(len(targets))
+    target_score = scores[rows, targets]
+    ahead = np.count_nonzero(scores > target_score[:, None], axis=1)
+    has_excluded = np.zeros(len(targets), dtype=bool) if excluded is None else excluded >= 0
+    excluded_column = np.where(has_excluded, excluded if excluded is not None else 0, 0)
+    ahead -= has_excluded & (scores[rows, excluded_column] > target_score)
+    resolve = np.flatnonzero(ahead < cutoff) if cutoff is not None else rows
+    tied_before = (scores[resolve] == target_score[resolve, None]) & (
+        np.arange(scores.shape[1]) < targets[resolve, None]
+    )
+    tied_before[np.arange(len(resolve)), excluded_column[resolve]] &= ~has_excluded[resolve]
+    ranks = np.full(len(targets), np.inf)
+    ranks[resolve] = ahead[resolve] + np.count_nonzero(tied_before, axis=1) + 1.0
+    ranks[~np.isfinite(target_score)] = np.inf
+    return ranks
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""Benchmark: the cost of evaluating validation Recall@10 after every Word2Vec epoch.
+
+On the real data and split (reference recipe, seed 123), in one run:
+
+1. train ``--epochs`` epochs with no evaluation: the epoch time;
+2. train again with two evaluation callbacks on the same vectors, each timed on its own:
+   - the original tutorial's: ``copy.deepcopy(model)``, then ``most_similar`` per query;
+   - the project's :class:`prod2vec.callbacks.MetricLogger`: one normalised matrix product
+     for all 1,000 validation queries, no copy of the model.
+
+Prints the per-epoch evaluation time of each as a fraction of the epoch time, the ratio between
+them, and checks that both found the same Recall@10. Writes the figures (with the command) to
+``benchmarks/results/bench_epoch_eval.json``.
+
+    python benchmarks/bench_epoch_eval.py [--epochs 10] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from gensim.models import Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+
+from prod2vec.callbacks import MetricLogger
+from prod2vec.data import atomic_path
+from prod2vec.pipeline import prepare_sessions
+from prod2vec.word2vec import DEFAULT_PARAMS, train_word2vec
+
+K = 10
+RESULTS = Path(__file__).parent / "results" / "bench_epoch_eval.json"
+
+
+class OriginalRecallCallback(CallbackAny2Vec):
+    """The original tutorial's approach: copy the model, then one most_similar per query."""
+
+    def __init__(self, pairs: pd.DataFrame, k: int = K) -> None:
+        self.pairs = list(zip(pairs["query"], pairs["target"], strict=True))
+        self.k = k
+        self.recalls: list[float] = []
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        snapshot = copy.deepcopy(model)
+        hits = 0
+        for query, target in self.pairs:
+            if query in snapshot.wv:
+                similar = snapshot.wv.most_similar(query, topn=self.k)
+                hits += target in {item for item, _ in similar}
+        self.recalls.append(hits / len(self.pairs))
+
+
+class Timed(CallbackAny2Vec):
+    """Runs another callback's on_epoch_end and records how long it took."""
+
+    def __init__(self, inner: CallbackAny2Vec) -> None:
+        self.inner = inner
+        self.seconds: list[float] = []
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        getattr(self.inner, "on_train_begin", lambda _: None)(model)
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        started = time.perf_counter()
+        self.inner.on_epoch_end(model)
+        self.seconds.append(time.perf_counter() - started)
+
+
+class EpochTimer(CallbackAny2Vec):
+    """Training time of every epoch (first in the list: stops the clock before evaluations)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self.seconds.append(time.perf_counter() - self._started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    split = prepare_sessions().split
+    params = {**DEFAULT_PARAMS, "epochs": args.epochs}
+    print(f"Word2Vec {params} with {args.workers} workers, {len(split.validation)} queries")
+
+    plain = EpochTimer()
+    train_word2vec(split.train, params, callbacks=[plain], workers=args.workers)
+
+    timer = EpochTimer()
+    original = Timed(OriginalRecallCallback(split.validation))
+    project = Timed(MetricLogger(split.validation, k=K))
+    train_word2vec(split.train, params, callbacks=[timer, original, project], workers=args.workers)
+
+    epoch = float(np.median(plain.seconds))
+    original_eval = float(np.median(original.seconds))
+    project_eval = float(np.median(project.seconds))
+    project_recalls = project.inner.history[f"Recall@{K}"].tolist()
+    result = {
+        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "epochs": args.epochs,
+        "workers": args.workers,
+        "vector_size": params["vector_size"],
+        "window": params["window"],
+        "validation_queries": len(split.validation),
+        "epoch_seconds_without_eval": round(epoch, 3),
+        "original_eval_seconds_per_epoch": round(original_eval, 4),
+        "project_eval_seconds_per_epoch": round(project_eval, 4),
+        "original_overhead_fraction": round(original_eval / epoch, 4),
+        "project_overhead_fraction": round(project_eval / epoch, 4),
+        "original_over_project_ratio": round(original_eval / project_eval, 1),
+        "same_recall_every_epoch": bool(np.allclose(original.inner.recalls, project_recalls)),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    for key, value in result.items():
+        print(f"{key:>32}: {value}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.output) as temporary:
+        temporary.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
