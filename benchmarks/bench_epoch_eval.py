@@ -124,7 +124,8 @@ def main() -> int:
         "project_overhead_fraction": round(project_eval / epoch, 4),
         "original_over_project_ratio": round(original_eval / project_eval, 1),
         "same_recall_every_epoch": bool(np.allclose(original.inner.recalls, project_recalls)),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
     }
     for key, value in result.items():
         print(f"{key:>32}: {value}")

@@ -161,3 +161,16 @@ class EarlyStopping(CallbackAny2Vec):
         if "syn1neg" in self._best_weights:
             model.syn1neg[...] = self._best_weights["syn1neg"]
         model.wv.norms = None  # Gensim's cached norms belong to the last epoch's vectors
+
+
+def training_history(metrics: MetricLogger, losses: LossLogger | None = None) -> pd.DataFrame:
+    """One row per epoch: validation metrics, learning rate, timings and (if given) the loss."""
+    history = metrics.history.copy()
+    if losses is not None:
+        if len(losses.losses) != len(history):
+            raise ValueError(
+                f"{len(losses.losses)} losses for {len(history)} evaluated epochs: pass both "
+                "loggers to the same training run."
+            )
+        history["loss"] = losses.losses
+    return history

@@ -104,9 +104,11 @@ def plot_window_sweep(sweep: pd.DataFrame, metric: str = "Recall@10") -> Figure:
     rows = sweep[sweep["metric"] == metric].copy()
     rows["window"] = rows["model"].str.extract(r"window=(\d+)")[0].astype(int)
     figure, axis = plt.subplots(figsize=(7, 3.6))
-    for family, group in rows.groupby("family", sort=False):
+    families = rows.groupby("family", sort=False)
+    shifts = np.linspace(0.96, 1.04, families.ngroups)
+    for shift, (family, group) in zip(shifts, families, strict=True):
         axis.errorbar(
-            group["window"],
+            group["window"] * shift,  # side by side, so the error bars do not overlap
             group["value"],
             yerr=[group["value"] - group["ci_low"], group["ci_high"] - group["value"]],
             marker="o",
@@ -121,5 +123,36 @@ def plot_window_sweep(sweep: pd.DataFrame, metric: str = "Recall@10") -> Figure:
         xlabel="window (positions)", ylabel=f"validation {metric}", title="Choosing the window"
     )
     axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def plot_training_history(
+    history: pd.DataFrame,
+    metric: str = "Recall@10",
+    best_epoch: int | None = None,
+    stopped_epoch: int | None = None,
+) -> Figure:
+    """Validation metric, training loss and learning rate per epoch, best and stop marked."""
+    panels = [column for column in (metric, "loss", "alpha") if column in history]
+    labels = {metric: f"validation {metric}", "loss": "training loss", "alpha": "learning rate"}
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.4))
+    for axis, column in zip(np.atleast_1d(axes), panels, strict=True):
+        axis.plot(history.index, history[column], marker="o", ms=3)
+        if best_epoch is not None:
+            axis.axvline(
+                best_epoch, color="tab:green", ls="--", lw=1, label=f"best (epoch {best_epoch})"
+            )
+        if stopped_epoch is not None:
+            axis.axvline(
+                stopped_epoch,
+                color="tab:red",
+                ls=":",
+                lw=1,
+                label=f"stopped (epoch {stopped_epoch})",
+            )
+        axis.set(xlabel="epoch", title=labels[column])
+        axis.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(loc="lower right")
     figure.tight_layout()
     return figure
