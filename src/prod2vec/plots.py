@@ -122,7 +122,7 @@ def plot_window_sweep(sweep: pd.DataFrame, metric: str = "Recall@10") -> Figure:
     axis.set(
         xlabel="window (positions)", ylabel=f"validation {metric}", title="Choosing the window"
     )
-    axis.legend()
+    axis.legend(loc="upper right")
     figure.tight_layout()
     return figure
 
