@@ -15,8 +15,6 @@ Prints both times, the speed-up and both Recall@10 values, and writes them to
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from collections import Counter, defaultdict
@@ -27,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from prod2vec.baselines import AssociationRules
-from prod2vec.data import atomic_path
 from prod2vec.metrics import PAD, mrr_at_k, recall_at_k
 from prod2vec.pipeline import prepare_sessions
 
+from common import RESULTS_DIR, command_line, machine, report
+
 K = 10
-RESULTS = Path(__file__).parent / "results" / "bench_baselines.json"
+RESULTS = RESULTS_DIR / "bench_baselines.json"
 
 
 def yardstick_rules(sessions: Sequence[Sequence[str]]) -> dict[str, Counter]:
@@ -85,7 +84,7 @@ def main() -> int:
     project_top, project_seconds = timed(project_run)
     yardstick_top, yardstick_seconds = timed(yardstick_run)
     result = {
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "command": command_line(),
         "sessions": len(train),
         "subset": args.sessions is not None,
         "ordered_pairs": pairs,
@@ -98,14 +97,9 @@ def main() -> int:
         "yardstick_mrr_at_10": round(mrr_at_k(yardstick_top, targets, K), 4),
         "project_mrr_at_10": round(mrr_at_k(project_top, targets, K), 4),
         "identical_top10_rows": int((yardstick_top == project_top).all(axis=1).sum()),
-        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "machine": machine(),
     }
-    for key, value in result.items():
-        print(f"{key:>24}: {value}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.output) as temporary:
-        temporary.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written to {args.output}")
+    report(result, args.output)
     return 0
 
 

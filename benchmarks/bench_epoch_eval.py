@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,12 +30,13 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from prod2vec.callbacks import MetricLogger
-from prod2vec.data import atomic_path
 from prod2vec.pipeline import prepare_sessions
 from prod2vec.word2vec import DEFAULT_PARAMS, train_word2vec
 
+from common import RESULTS_DIR, command_line, machine, report
+
 K = 10
-RESULTS = Path(__file__).parent / "results" / "bench_epoch_eval.json"
+RESULTS = RESULTS_DIR / "bench_epoch_eval.json"
 
 
 class OriginalRecallCallback(CallbackAny2Vec):
@@ -111,7 +110,7 @@ def main() -> int:
     project_eval = float(np.median(project.seconds))
     project_recalls = project.inner.history[f"Recall@{K}"].tolist()
     result = {
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "command": command_line(),
         "epochs": args.epochs,
         "workers": args.workers,
         "vector_size": params["vector_size"],
@@ -124,15 +123,9 @@ def main() -> int:
         "project_overhead_fraction": round(project_eval / epoch, 4),
         "original_over_project_ratio": round(original_eval / project_eval, 1),
         "same_recall_every_epoch": bool(np.allclose(original.inner.recalls, project_recalls)),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+        "machine": machine(),
     }
-    for key, value in result.items():
-        print(f"{key:>32}: {value}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.output) as temporary:
-        temporary.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written to {args.output}")
+    report(result, args.output)
     return 0
 
 

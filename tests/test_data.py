@@ -15,8 +15,8 @@ from prod2vec.data import (
     DataSchemaError,
     load_online_retail,
     validate_transactions,
-    write_parquet_atomic,
 )
+from prod2vec.files import write_json_atomic, write_parquet_atomic
 
 
 def uci_style_zip() -> bytes:
@@ -130,8 +130,11 @@ def test_validation_rejects_non_frames() -> None:
         validate_transactions([1, 2, 3])  # type: ignore[arg-type]
 
 
-def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
-    target = tmp_path / "table.parquet"
+def test_atomic_writes_leave_nothing_on_failure(tmp_path: Path) -> None:
     with pytest.raises((TypeError, ValueError)):
-        write_parquet_atomic(pd.DataFrame({"mixed": [1, "a", object()]}), target)
+        write_parquet_atomic(pd.DataFrame({"mixed": [1, "a", object()]}), tmp_path / "t.parquet")
+    with pytest.raises(TypeError):
+        write_json_atomic({"not serialisable": object()}, tmp_path / "result.json")
     assert list(tmp_path.iterdir()) == []
+    write_json_atomic({"recall": 0.25}, tmp_path / "result.json")
+    assert (tmp_path / "result.json").read_text() == '{\n  "recall": 0.25\n}\n'

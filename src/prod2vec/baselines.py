@@ -112,15 +112,19 @@ class AssociationRules(ItemToItem):
         return pairs
 
 
-class CoOccurrence(ItemToItem):
-    """Co-occurrence counts of items at most ``window`` positions apart, in both directions."""
+class Windowed(ItemToItem):
+    """An item-to-item model that only counts pairs at most ``window`` positions apart."""
 
     def __init__(self, window: int = 5) -> None:
         self.window = window
 
     @property
     def name(self) -> str:
-        return f"CoOccurrence(window={self.window})"
+        return f"{type(self).__name__}(window={self.window})"
+
+
+class CoOccurrence(Windowed):
+    """Co-occurrence counts of items at most ``window`` positions apart, in both directions."""
 
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
         earlier, later, _ = windowed_pairs(encoded, self.window)
@@ -130,15 +134,8 @@ class CoOccurrence(ItemToItem):
         return sp.coo_matrix((ones, (rows, cols)), shape=(encoded.n_items,) * 2)
 
 
-class SequentialRules(ItemToItem):
+class SequentialRules(Windowed):
     """Items that follow the query within ``window`` positions, weighted 1/distance."""
-
-    def __init__(self, window: int = 5) -> None:
-        self.window = window
-
-    @property
-    def name(self) -> str:
-        return f"SequentialRules(window={self.window})"
 
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
         earlier, later, distance = windowed_pairs(encoded, self.window)

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
-import tempfile
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
+from prod2vec.files import write_parquet_atomic
 from prod2vec.paths import data_dir
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/352/online+retail.zip"
@@ -248,26 +245,3 @@ def _has_kind(column: pd.Series, kind: str) -> bool:
     if kind == "datetime64":
         return pd.api.types.is_datetime64_dtype(column.dtype)
     return str(column.dtype) == kind
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to ``path`` as parquet through a temporary file and a rename."""
-    path = Path(path)
-    with atomic_path(path) as temporary:
-        frame.to_parquet(temporary, index=False)
-    return path
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

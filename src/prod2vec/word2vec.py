@@ -21,7 +21,7 @@ import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.data import atomic_path
+from prod2vec.files import atomic_path
 from prod2vec.recommender import Recommender
 
 #: Gensim's defaults, spelled out: CBOW, 100 dimensions, window 5, items seen fewer than 5 times

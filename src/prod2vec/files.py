@@ -1,0 +1,49 @@
+"""Writing files safely: through a temporary file beside the target and an atomic rename.
+
+A crash, an exception or Ctrl-C in the middle of a write never leaves a half-written file
+under the final name, so a cache or result that exists is always complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as parquet, atomically."""
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        frame.to_parquet(temporary, index=False)
+    return path
+
+
+def write_json_atomic(content: Any, path: str | Path) -> Path:
+    """Write ``content`` to ``path`` as indented JSON, atomically."""
+    path = Path(path)
+    text = json.dumps(content, indent=2) + "\n"  # serialise first: a bad value writes nothing
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+    return path

@@ -1,0 +1,46 @@
+"""The benchmarks run, on small sizes, and their two implementations agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from prod2vec.data import CACHE_FILENAME
+from prod2vec.paths import data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+needs_data = pytest.mark.skipif(
+    not (data_dir() / CACHE_FILENAME).is_file(), reason="the Online Retail cache is not there"
+)
+
+
+def run_benchmark(script: str, *args: str, output: Path) -> dict:
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *args, "--output", str(output)]
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
+    return json.loads(output.read_text())
+
+
+@needs_data
+def test_baselines_benchmark_on_a_subset(tmp_path: Path) -> None:
+    result = run_benchmark("bench_baselines.py", "--sessions", "300", output=tmp_path / "b.json")
+    assert result["subset"] is True and result["sessions"] == 300
+    assert result["command"].endswith(
+        "bench_baselines.py --sessions 300 --output " + str(tmp_path / "b.json")
+    )
+    assert abs(result["project_recall_at_10"] - result["yardstick_recall_at_10"]) <= 0.005
+    assert result["speedup"] > 0
+
+
+@needs_data
+def test_epoch_evaluation_benchmark_agrees_with_the_original_callback(tmp_path: Path) -> None:
+    result = run_benchmark("bench_epoch_eval.py", "--epochs", "2", output=tmp_path / "e.json")
+    assert result["epochs"] == 2
+    assert result["same_recall_every_epoch"] is True
+    assert result["project_eval_seconds_per_epoch"] > 0
