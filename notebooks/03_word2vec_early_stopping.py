@@ -27,8 +27,10 @@
 # the scoreboard of [notebook 2](02_baselines.ipynb).
 #
 # **Reproducibility.** Training uses one worker thread and a fixed seed, so every run of this
-# notebook gives the same vectors (more workers are faster but update in a varying order). The
-# project's `make` commands also fix `PYTHONHASHSEED`.
+# notebook gives the same vectors (more workers are faster but update in a varying order).
+# Gensim 4 draws the initial vectors from a seeded numpy generator, not from Python's `hash()`,
+# so `PYTHONHASHSEED` does not change them (a test checks both); the project's `make`
+# commands fix it all the same.
 
 # %%
 import json

@@ -17,7 +17,8 @@ def test_data_command_downloads_and_caches(tmp_path: Path, http_server, capsys) 
 
 
 def test_data_command_reports_failure(tmp_path: Path, http_server, capsys) -> None:
-    code = main(["data", "--data-dir", str(tmp_path), "--url", http_server.url + "/x", "--quiet"])
+    url = http_server.url + "/missing.zip"
+    code = main(["data", "--data-dir", str(tmp_path), "--url", url, "--retries", "1", "--quiet"])
     assert code == 1
     assert "by hand" in capsys.readouterr().err
 

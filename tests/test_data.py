@@ -58,7 +58,7 @@ def test_download_reads_normalises_and_caches(tmp_path: Path, http_server) -> No
     assert frame["CustomerID"].isna().tolist() == [False, False, False, True]
     assert frame["Description"].isna().sum() == 1
     assert frame["Description"].iloc[1] == "WHITE METAL LANTERN "
-    assert sorted(p.name for p in tmp_path.iterdir()) == [CACHE_FILENAME]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CACHE_FILENAME, ZIP_FILENAME]
 
     # the second load comes from the cache, not the server
     requests = http_server.requests
@@ -71,8 +71,18 @@ def test_truncated_zip_gives_clear_error_and_no_cache(tmp_path: Path, http_serve
     payload = uci_style_zip()
     http_server.routes["/retail.zip"] = payload[: len(payload) // 2]
     with pytest.raises(DataDownloadError, match="not a valid zip.*truncated"):
-        load_online_retail(tmp_path, url=http_server.url + "/retail.zip", progress=False)
+        load_online_retail(
+            tmp_path, url=http_server.url + "/retail.zip", retries=2, retry_wait=0, progress=False
+        )
+    assert http_server.requests == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_zip_left_by_hand_says_how_to_recover(tmp_path: Path) -> None:
+    (tmp_path / ZIP_FILENAME).write_bytes(b"not a zip at all")
+    with pytest.raises(DataDownloadError, match="not a valid zip.*Delete it and run again"):
+        load_online_retail(tmp_path, download=False)
+    assert not (tmp_path / CACHE_FILENAME).exists()
 
 
 def test_short_body_is_retried_then_fails(tmp_path: Path, http_server) -> None:

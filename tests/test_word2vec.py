@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +171,30 @@ def test_fast_top_k_equals_exact_top_k_with_many_ties() -> None:
         fast = top_k_indices(scores, k)
         exact = np.array([_exact_top_k(row, k) for row in scores])
         np.testing.assert_array_equal(fast, exact)
+
+
+FINGERPRINT = """
+import hashlib
+from tests.test_word2vec import SESSIONS, SMALL
+from prod2vec.word2vec import train_word2vec
+model = train_word2vec(SESSIONS, SMALL, seed=7)
+print(hashlib.sha256(model.wv.vectors.tobytes()).hexdigest())
+"""
+
+
+def test_fresh_interpreters_give_identical_vectors() -> None:
+    """Fixed PYTHONHASHSEED: identical. Gensim 4 seeds vectors with numpy, not hash(), so
+    another hash seed gives the same vectors too."""
+    root = Path(__file__).resolve().parents[1]
+
+    def fingerprint(hash_seed: str) -> str:
+        environment = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        command = [sys.executable, "-c", FINGERPRINT]
+        return subprocess.run(
+            command, check=True, capture_output=True, text=True, env=environment
+        ).stdout.strip()
+
+    first = fingerprint("0")
+    assert len(first) == 64
+    assert fingerprint("0") == first
+    assert fingerprint("1") == first

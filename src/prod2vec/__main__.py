@@ -16,7 +16,9 @@ from prod2vec.paths import data_dir
 
 def _fetch_data(args: argparse.Namespace) -> int:
     try:
-        frame = load_online_retail(args.data_dir, url=args.url, progress=not args.quiet)
+        frame = load_online_retail(
+            args.data_dir, url=args.url, retries=args.retries, progress=not args.quiet
+        )
     except (DataDownloadError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -25,15 +27,19 @@ def _fetch_data(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m prod2vec", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m prod2vec",
+        description="prod2vec: product embeddings from purchase sessions with Word2Vec.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     data = commands.add_parser("data", help="download and cache the Online Retail dataset")
     data.add_argument(
         "--data-dir",
         default=None,
-        help="cache folder (default: %(default)s -> $PROD2VEC_DATA_DIR or the checkout's data/)",
+        help="cache folder (default: $PROD2VEC_DATA_DIR, else the checkout's data/)",
     )
     data.add_argument("--url", default=UCI_URL, help="where to download the zip from")
+    data.add_argument("--retries", type=int, default=3, help="download attempts (%(default)s)")
     data.add_argument("--quiet", action="store_true", help="no progress bar")
     data.set_defaults(run=_fetch_data)
     return parser

@@ -3,11 +3,14 @@
 The lookup order of :func:`load_online_retail` is:
 
 1. the parquet cache ``online_retail.parquet`` in :func:`prod2vec.paths.data_dir`;
-2. a copy of the official zip placed by hand at ``data/online_retail.zip``;
-3. a download of the official zip from UCI.
+2. the official zip in the same folder as ``online_retail.zip`` (downloaded earlier, or placed
+   there by hand on a machine without internet);
+3. a download of the official zip from UCI into that file.
 
-Whatever is read is normalised to one schema (:data:`SCHEMA`), validated, and written to the
-cache through a temporary file and a rename, so an interrupted run never leaves a partial cache.
+The download streams into a temporary file, is checked (length, zip structure) and only then
+renamed, so an interrupted or corrupt download never leaves a file behind. Whatever is read is
+normalised to one schema (:data:`SCHEMA`), validated and written to the parquet cache the same
+way.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from prod2vec.files import write_parquet_atomic
+from prod2vec.files import atomic_path, write_parquet_atomic
 from prod2vec.paths import data_dir
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/352/online+retail.zip"
@@ -82,22 +85,20 @@ def load_online_retail(
     if cache.is_file():
         return validate_transactions(pd.read_parquet(cache))
 
-    manual_zip = folder / ZIP_FILENAME
-    if manual_zip.is_file():
-        frame = read_uci_zip(manual_zip.read_bytes())
-    elif download:
-        payload = download_bytes(
+    archive = folder / ZIP_FILENAME
+    if not archive.is_file():
+        if not download:
+            raise FileNotFoundError(f"No cached dataset and download=False. {_manual_hint(folder)}")
+        download_file(
             url,
+            archive,
             timeout=timeout,
             retries=retries,
             retry_wait=retry_wait,
             progress=progress,
             manual_hint=_manual_hint(folder),
         )
-        frame = read_uci_zip(payload)
-    else:
-        raise FileNotFoundError(f"No cached dataset and download=False. {_manual_hint(folder)}")
-
+    frame = read_uci_zip(archive)
     write_parquet_atomic(frame, cache)
     return frame
 
@@ -109,26 +110,33 @@ def _manual_hint(folder: Path) -> str:
     )
 
 
-def download_bytes(
+def download_file(
     url: str,
+    destination: str | Path,
     *,
     timeout: float = 60.0,
     retries: int = 3,
     retry_wait: float = 2.0,
     progress: bool = True,
     manual_hint: str = "",
-) -> bytes:
-    """Download ``url`` into memory with a timeout, retries and an optional progress bar.
+) -> Path:
+    """Download a zip from ``url`` to ``destination`` with a timeout, retries and a progress bar.
 
-    A response shorter than its ``Content-Length`` counts as a failed attempt.
+    Each attempt streams into a temporary file beside ``destination``; a response shorter than
+    its ``Content-Length`` or a file that is not a readable zip fails the attempt and is
+    deleted. Only a complete, valid zip is renamed onto ``destination``.
     """
     if retries < 1:
         raise ValueError(f"retries must be >= 1, got {retries}")
+    destination = Path(destination)
     errors: list[str] = []
     wait = retry_wait
     for attempt in range(1, retries + 1):
         try:
-            return _download_once(url, timeout=timeout, progress=progress)
+            with atomic_path(destination) as temporary:
+                _download_once(url, temporary, timeout=timeout, progress=progress)
+                _check_zip(temporary)
+            return destination
         except (OSError, http.client.HTTPException, DataDownloadError) as error:
             errors.append(f"attempt {attempt}: {error}")
             if attempt < retries:
@@ -139,38 +147,51 @@ def download_bytes(
     )
 
 
-def _download_once(url: str, *, timeout: float, progress: bool) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
+def _download_once(url: str, target: Path, *, timeout: float, progress: bool) -> None:
+    with (
+        urllib.request.urlopen(url, timeout=timeout) as response,  # noqa: S310 (http(s) URL)
+        target.open("wb") as sink,
+    ):
         expected = int(response.headers.get("Content-Length") or 0) or None
-        buffer = io.BytesIO()
+        received = 0
         with tqdm(
             total=expected, unit="B", unit_scale=True, desc="Online Retail", disable=not progress
         ) as bar:
             while chunk := response.read(1 << 16):
-                buffer.write(chunk)
+                sink.write(chunk)
+                received += len(chunk)
                 bar.update(len(chunk))
-    received = buffer.getbuffer().nbytes
     if expected is not None and received != expected:
         raise DataDownloadError(f"incomplete download: {received} of {expected} bytes")
-    return buffer.getvalue()
 
 
-def read_uci_zip(payload: bytes) -> pd.DataFrame:
-    """Read ``Online Retail.xlsx`` from the bytes of the official zip and normalise it."""
+def _check_zip(path: Path) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except zipfile.BadZipFile as error:
+        raise DataDownloadError(
+            f"the downloaded file is not a valid zip ({error}); it is probably truncated"
+        ) from error
+    if broken is not None:
+        raise DataDownloadError(f"the downloaded zip is corrupt: {broken!r} fails its checksum")
+
+
+def read_uci_zip(path: str | Path) -> pd.DataFrame:
+    """Read ``Online Retail.xlsx`` from the official zip and normalise it to :data:`SCHEMA`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
             members = [name for name in archive.namelist() if name.endswith(".xlsx")]
             if not members:
                 raise DataDownloadError(
-                    f"The zip holds no .xlsx file (it has {archive.namelist()}); "
-                    f"expected {XLSX_MEMBER!r}."
+                    f"{path} holds no .xlsx file (it has {archive.namelist()}); "
+                    f"expected {XLSX_MEMBER!r}. Delete it and run again to download it anew."
                 )
             with archive.open(members[0]) as handle:
                 workbook = handle.read()
     except zipfile.BadZipFile as error:
         raise DataDownloadError(
-            f"The downloaded file is not a valid zip ({error}); it is probably truncated. "
-            "Nothing was cached; run again to download it anew."
+            f"{path} is not a valid zip ({error}). Delete it and run again to download it anew."
         ) from error
     raw = pd.read_excel(
         io.BytesIO(workbook),

@@ -147,6 +147,7 @@ class Recommender(ABC):
         batch_size: int = 512,
     ) -> np.ndarray:
         """:meth:`target_ranks` for catalogue positions (from :meth:`index_of`)."""
+        self._check_fitted()
         if len(query_index) != len(target_index):
             raise ValueError(f"{len(query_index)} queries but {len(target_index)} targets.")
         ranks = np.full(len(query_index), np.inf)
@@ -157,7 +158,7 @@ class Recommender(ABC):
         rows = np.flatnonzero(answered)
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
-            excluded = np.where(known[batch], query_index[batch], -1) if exclude_query else None
+            excluded = np.where(known[batch] & exclude_query, query_index[batch], -1)
             ranks[batch] = _ranks_in_rows(
                 self._scores(query_index[batch]), target_index[batch], excluded, cutoff
             )
@@ -177,7 +178,7 @@ class Recommender(ABC):
 
 
 def _ranks_in_rows(
-    scores: np.ndarray, targets: np.ndarray, excluded: np.ndarray | None, cutoff: int | None
+    scores: np.ndarray, targets: np.ndarray, excluded: np.ndarray, cutoff: int | None
 ) -> np.ndarray:
     """Rank of column ``targets[r]`` in each row by (score desc, column asc); inf if not finite.
 
@@ -188,8 +189,8 @@ def _ranks_in_rows(
     rows = np.arange(len(targets))
     target_score = scores[rows, targets]
     ahead = np.count_nonzero(scores > target_score[:, None], axis=1)
-    has_excluded = np.zeros(len(targets), dtype=bool) if excluded is None else excluded >= 0
-    excluded_column = np.where(has_excluded, excluded if excluded is not None else 0, 0)
+    has_excluded = excluded >= 0
+    excluded_column = np.maximum(excluded, 0)
     ahead -= has_excluded & (scores[rows, excluded_column] > target_score)
     resolve = np.flatnonzero(ahead < cutoff) if cutoff is not None else rows
     tied_before = (scores[resolve] == target_score[resolve, None]) & (
