@@ -188,7 +188,7 @@ def _ranks_in_rows(
     """
     rows = np.arange(len(targets))
     target_score = scores[rows, targets]
-    ahead = np.count_nonzero(scores > target_score[:, None], axis=1)
+    ahead = _count_per_row(scores > target_score[:, None])
     has_excluded = excluded >= 0
     excluded_column = np.maximum(excluded, 0)
     ahead -= has_excluded & (scores[rows, excluded_column] > target_score)
@@ -198,9 +198,15 @@ def _ranks_in_rows(
     )
     tied_before[np.arange(len(resolve)), excluded_column[resolve]] &= ~has_excluded[resolve]
     ranks = np.full(len(targets), np.inf)
-    ranks[resolve] = ahead[resolve] + np.count_nonzero(tied_before, axis=1) + 1.0
+    ranks[resolve] = ahead[resolve] + _count_per_row(tied_before) + 1.0
     ranks[~np.isfinite(target_score)] = np.inf
     return ranks
+
+
+def _count_per_row(flags: np.ndarray) -> np.ndarray:
+    """True values per row of a boolean matrix (summing bytes: ~5x faster than count_nonzero)."""
+    accumulator = np.uint16 if flags.shape[1] < np.iinfo(np.uint16).max else np.int64
+    return flags.view(np.uint8).sum(axis=1, dtype=accumulator).astype(np.int64)
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
