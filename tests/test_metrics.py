@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from prod2vec.metrics import PAD, mrr_at_k, recall_at_k, reciprocal_ranks
+from prod2vec.metrics import (
+    PAD,
+    mrr_at_k,
+    recall_at_k,
+    reciprocal_ranks,
+    reciprocal_ranks_from_ranks,
+)
 
 RECS = np.array(
     [
@@ -41,3 +47,14 @@ def test_bad_input() -> None:
         recall_at_k(RECS, TARGETS[:2], 3)
     with pytest.raises(ValueError, match="2-D"):
         recall_at_k(np.array(["a", "b"]), ["a", "b"], 1)
+
+
+def test_reciprocal_ranks_from_ranks_match_the_top_k_lists() -> None:
+    # ranks of TARGETS in RECS: 1, 3, never, never
+    ranks = np.array([1, 3, np.inf, np.inf])
+    np.testing.assert_allclose(
+        reciprocal_ranks_from_ranks(ranks, 3), reciprocal_ranks(RECS, TARGETS, 3)
+    )
+    np.testing.assert_allclose(reciprocal_ranks_from_ranks(ranks, 2), [1, 0, 0, 0])
+    with pytest.raises(ValueError, match="empty"):
+        reciprocal_ranks_from_ranks(np.array([]), 10)

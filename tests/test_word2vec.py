@@ -198,3 +198,11 @@ def test_fresh_interpreters_give_identical_vectors() -> None:
     assert len(first) == 64
     assert fingerprint("0") == first
     assert fingerprint("1") == first
+
+
+def test_callbacks_belong_to_one_training() -> None:
+    logger = MetricLogger(PAIRS)
+    recommender = Word2VecRecommender({**SMALL, "epochs": 2}, callbacks=[logger])
+    recommender.fit(SESSIONS)
+    with pytest.raises(RuntimeError, match="create new ones"):
+        recommender.fit(SESSIONS)

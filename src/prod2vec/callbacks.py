@@ -49,12 +49,17 @@ class MetricLogger(CallbackAny2Vec):
 
     def on_epoch_end(self, model: Word2Vec) -> None:
         started = time.perf_counter()
-        if self._recommender is None or self._recommender.vectors_ is not model.wv:
+        if self._recommender is None:
             # the vocabulary is fixed during training: look the pairs up once
             self._recommender = Word2VecRecommender.from_vectors(model.wv)
             self._pair_index = (
                 self._recommender.index_of(self.pairs["query"]),
                 self._recommender.index_of(self.pairs["target"]),
+            )
+        elif self._recommender.vectors_ is not model.wv:
+            raise RuntimeError(
+                "This MetricLogger already watched another model; callbacks keep the state of "
+                "one training, so create new ones (and a new EarlyStopping) for each run."
             )
         else:
             self._recommender.refresh()

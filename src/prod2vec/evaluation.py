@@ -10,8 +10,6 @@ import pandas as pd
 from prod2vec.metrics import reciprocal_ranks
 from prod2vec.recommender import Recommender
 
-METRICS = ("Recall", "MRR")
-
 
 def per_query_scores(
     model: Recommender, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True

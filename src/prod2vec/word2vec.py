@@ -123,6 +123,7 @@ class Word2VecRecommender(Recommender):
     are one product of the normalised query rows with the normalised matrix, so there is no
     per-query ``most_similar`` call. Like ``most_similar``, the query item is excluded by
     default; items the model has never seen (or dropped by ``min_count``) are misses.
+    Callbacks keep the state of one training: give each ``fit`` new ones.
     """
 
     def __init__(
