@@ -174,9 +174,12 @@ print(f"planned {DEFAULT_PARAMS['epochs']} epochs; ran {len(history)}; "
       f"stopped after epoch {stopper.stopped_epoch}")
 
 # %% tags=["nbval-ignore-output"]
-timings = history[["elapsed_seconds", "eval_seconds"]]
-print(f"training took {timings['elapsed_seconds'].iloc[-1]:.1f} s, "
-      f"of which evaluation {timings['eval_seconds'].sum():.2f} s")
+elapsed = history["elapsed_seconds"].iloc[-1]
+per_epoch = elapsed / len(history)
+skipped = DEFAULT_PARAMS["epochs"] - len(history)
+print(f"training took {elapsed:.1f} s ({per_epoch:.2f} s per epoch), of which evaluation "
+      f"{history['eval_seconds'].sum():.2f} s; the {skipped} planned epochs that never ran "
+      f"would have taken about {skipped * per_epoch:.0f} s more")
 
 # %%
 history.drop(columns=["elapsed_seconds", "eval_seconds"]).round(4)
