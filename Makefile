@@ -28,7 +28,7 @@ $(DATA): | setup
 tutorial: setup data
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=1800 $(NOTEBOOKS)
+		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
 lint: setup
