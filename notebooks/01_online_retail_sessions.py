@@ -206,7 +206,7 @@ split = split_sessions(sessions["reference"], n_test=1000, n_validation=1000, se
 pd.DataFrame(
     {
         "training sessions": [len(split.train)],
-        "training tokens": [sum(map(len, split.train))],
+        "training tokens": [corpus_stats(split.train)["tokens"]],
         "test pairs": [len(split.test)],
         "validation pairs": [len(split.validation)],
         "sessions shared by test and validation": [

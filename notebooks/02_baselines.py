@@ -46,10 +46,11 @@ from prod2vec.baselines import WINDOWS, fit_baselines
 from prod2vec.evaluation import random_guess_recall, results_table, wide_table
 from prod2vec.pipeline import prepare_sessions
 from prod2vec.plots import plot_results, plot_window_sweep, save_figure
+from prod2vec.sessions import corpus_stats
 
 data = prepare_sessions(recipe="reference", seed=123)
 split = data.split
-n_items = len({item for session in split.train for item in session})
+n_items = corpus_stats(split.train)["items"]
 print(f"{len(split.train):,} training sessions, {n_items:,} items, "
       f"{len(split.test):,} test and {len(split.validation):,} validation pairs")
 

@@ -44,6 +44,7 @@ from prod2vec.catalogue import describe_items, item_descriptions
 from prod2vec.evaluation import results_table, wide_table
 from prod2vec.pipeline import prepare_sessions
 from prod2vec.plots import plot_results, plot_training_history, save_figure
+from prod2vec.sessions import corpus_stats
 from prod2vec.word2vec import (
     DEFAULT_PARAMS,
     OUT_OF_THE_BOX,
@@ -64,7 +65,8 @@ split = data.split
 # billions, and its "sentences" are long and uneven.
 
 # %%
-print(f"{len(split.train):,} sentences, {sum(map(len, split.train)):,} tokens")
+train_stats = corpus_stats(split.train)
+print(f"{train_stats['sessions']:,} sentences, {train_stats['tokens']:,} tokens")
 print("first sentence:", split.train[0][:10], "...")
 
 # %% [markdown]
@@ -94,7 +96,7 @@ unknown = pd.Series(
         "test queries without a vector": (out_of_the_box.index_of(split.test["query"]) < 0).sum(),
         "test targets without a vector": (out_of_the_box.index_of(split.test["target"]) < 0).sum(),
         "products in the model": len(out_of_the_box.items_),
-        "products in the training data": len({item for s in split.train for item in s}),
+        "products in the training data": train_stats["items"],
     }
 )
 unknown.to_frame("count")

@@ -14,7 +14,7 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.metrics import reciprocal_ranks_from_ranks
+from prod2vec.metrics import per_query_metrics, reciprocal_ranks_from_ranks
 from prod2vec.word2vec import Word2VecRecommender
 
 
@@ -64,13 +64,12 @@ class MetricLogger(CallbackAny2Vec):
         else:
             self._recommender.refresh()
         ranks = self._recommender.ranks_of(*self._pair_index, self.exclude_query, cutoff=self.k)
-        reciprocal = reciprocal_ranks_from_ranks(ranks, self.k)
+        metrics = per_query_metrics(reciprocal_ranks_from_ranks(ranks, self.k), self.k)
         finished = time.perf_counter()
         self.rows.append(
             {
                 "epoch": len(self.rows) + 1,
-                f"Recall@{self.k}": float((reciprocal > 0).mean()),
-                f"MRR@{self.k}": float(reciprocal.mean()),
+                **{name: float(values.mean()) for name, values in metrics.items()},
                 "alpha": float(model.min_alpha_yet_reached),
                 "elapsed_seconds": finished - (self._started or started),
                 "eval_seconds": finished - started,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from prod2vec.metrics import reciprocal_ranks
+from prod2vec.metrics import per_query_metrics, reciprocal_ranks
 from prod2vec.recommender import Recommender
 
 
@@ -16,8 +16,8 @@ def per_query_scores(
 ) -> pd.DataFrame:
     """Per test pair: ``Recall@k`` (hit, 0 or 1) and ``MRR@k`` (reciprocal rank, 0 if missed)."""
     recommendations = model.recommend(pairs["query"], k=k, exclude_query=exclude_query)
-    ranks = reciprocal_ranks(recommendations, pairs["target"], k)
-    return pd.DataFrame({f"Recall@{k}": (ranks > 0).astype(float), f"MRR@{k}": ranks})
+    reciprocal = reciprocal_ranks(recommendations, pairs["target"], k)
+    return pd.DataFrame(per_query_metrics(reciprocal, k))
 
 
 def bootstrap_ci(

@@ -48,9 +48,8 @@ def reciprocal_ranks(recommendations: np.ndarray, targets: Sequence[str], k: int
         )
     top = recommendations[:, :k]
     hits = (top == targets[:, None]) & (top != PAD)
-    found = hits.any(axis=1)
-    ranks = hits.argmax(axis=1) + 1
-    return np.where(found, 1.0 / ranks, 0.0)
+    ranks = np.where(hits.any(axis=1), hits.argmax(axis=1) + 1.0, np.inf)
+    return reciprocal_ranks_from_ranks(ranks, k)
 
 
 def recall_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
@@ -71,3 +70,8 @@ def reciprocal_ranks_from_ranks(ranks: np.ndarray, k: int) -> np.ndarray:
     if ranks.size == 0:
         raise ValueError("No queries to evaluate: ranks are empty.")
     return np.where(ranks <= k, 1.0 / ranks, 0.0)
+
+
+def per_query_metrics(reciprocal: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """``Recall@k`` (hit: 1.0 or 0.0) and ``MRR@k`` per query, from reciprocal ranks."""
+    return {f"Recall@{k}": (reciprocal > 0).astype(np.float64), f"MRR@{k}": reciprocal}

@@ -100,10 +100,9 @@ class Recommender(ABC):
         batch_size: int = 1024,
     ) -> np.ndarray:
         """Top-``k`` item ids for every query, shape ``(len(queries), k)``, padded with PAD."""
-        self._check_fitted()
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}.")
-        query_index = self._position.get_indexer(np.asarray(queries, dtype=str))
+        query_index = self.index_of(queries)
         result = np.full((len(query_index), k), PAD, dtype=self.items_.dtype)
         known = query_index >= 0
         answered = np.flatnonzero(known) if self.uses_query else np.arange(len(query_index))
