@@ -37,13 +37,13 @@
 
 # %%
 import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from prod2vec.baselines import WINDOWS, fit_baselines
 from prod2vec.evaluation import random_guess_recall, results_table, wide_table
+from prod2vec.paths import benchmark_results_dir
 from prod2vec.pipeline import prepare_sessions
 from prod2vec.plots import plot_results, plot_window_sweep, save_figure
 from prod2vec.sessions import corpus_stats
@@ -155,7 +155,7 @@ pd.DataFrame(
 # entry is how to run it again.
 
 # %%
-benchmark = json.loads(Path("../benchmarks/results/bench_baselines.json").read_text())
+benchmark = json.loads((benchmark_results_dir() / "bench_baselines.json").read_text())
 pd.Series(benchmark, name="bench_baselines").to_frame()
 
 # %% [markdown]

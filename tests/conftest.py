@@ -9,6 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
+from prod2vec.data import CACHE_FILENAME
+from prod2vec.paths import data_dir
+
+#: for tests on the real Online Retail data, which `make` caches (and CI copies in)
+needs_data = pytest.mark.skipif(
+    not (data_dir() / CACHE_FILENAME).is_file(), reason="the Online Retail cache is not there"
+)
+
 
 def make_transactions(rows: list[tuple]) -> pd.DataFrame:
     """A table in the Online Retail schema from (invoice, code, customer, quantity, minute)."""

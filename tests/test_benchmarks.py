@@ -8,16 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from prod2vec.data import CACHE_FILENAME
-from prod2vec.paths import data_dir
+from tests.conftest import needs_data
 
 ROOT = Path(__file__).resolve().parents[1]
-
-needs_data = pytest.mark.skipif(
-    not (data_dir() / CACHE_FILENAME).is_file(), reason="the Online Retail cache is not there"
-)
 
 
 def run_benchmark(script: str, *args: str, output: Path) -> dict:

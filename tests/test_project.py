@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 import yaml
+
+from prod2vec.notebook_checks import records_in
 
 tomllib = pytest.importorskip("tomllib")  # Python >= 3.11; environment.yml pins 3.11
 
@@ -46,6 +49,29 @@ def test_notebook_pairs_are_in_sync(notebook: Path) -> None:
     assert script.is_file(), f"{notebook.name} has no paired {script.name}: run `make sync`"
     expected = jupytext.writes(jupytext.read(notebook), fmt="py:percent")
     assert script.read_text() == expected, f"{notebook.name} and {script.name} differ: `make sync`"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_outputs_nbval_does_not_compare_are_checked_by_records(notebook: Path) -> None:
+    """A cell tagged nbval-ignore-output records its key figures, unless it reports wall time.
+
+    That is what keeps the notebook checks honest on any CPU: an output is either compared
+    exactly by nbval or checked within a stated tolerance, never simply ignored.
+    """
+    cells = [
+        cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"
+    ]
+    assert not any("NBVAL_" in cell.source for cell in cells), "use cell tags, not comments"
+    for number, cell in enumerate(cells):
+        tags = set(cell.metadata.get("tags", []))
+        if "nbval-ignore-output" in tags and "timing" not in tags:
+            assert records_in(cell.outputs), (
+                f"{notebook.name} cell {number} is ignored by nbval but records nothing: "
+                "record() its key figures with a tolerance, or tag it 'timing' if it only "
+                "reports how long something took"
+            )
+        if "timing" in tags:
+            assert "nbval-ignore-output" in tags and not records_in(cell.outputs)
 
 
 def test_notebooks_exist_and_are_committed_with_outputs() -> None:

@@ -14,7 +14,8 @@ Modules, one job each:
 - :mod:`prod2vec.callbacks`: per-epoch metrics and loss, early stopping
 - :mod:`prod2vec.catalogue`: product descriptions
 - :mod:`prod2vec.plots`: the notebooks' figures
-- :mod:`prod2vec.files`, :mod:`prod2vec.paths`: atomic writes, where data and figures live
+- :mod:`prod2vec.notebook_checks`: figures notebooks record for their tests, with tolerances
+- :mod:`prod2vec.files`, :mod:`prod2vec.paths`: atomic writes, where the project's folders are
 """
 
 __version__ = "0.1.0"

@@ -13,9 +13,12 @@ of the best epoch, and the number of epochs to plan is a hyperparameter to tune.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
@@ -91,22 +94,82 @@ def train_word2vec(
         raise ValueError(
             f"No item occurs at least min_count={settings['min_count']} times; lower min_count."
         )
-    for epoch in range(epochs):
-        model.train(
-            sentences,
-            total_examples=model.corpus_count,
-            epochs=1,
-            start_alpha=float(schedule[epoch]),
-            end_alpha=float(schedule[epoch + 1]),
-            compute_loss=True,
-            callbacks=list(callbacks),
-        )
-        if any(getattr(callback, "stop_training", False) for callback in callbacks):
-            break
+    with _without_spurious_gensim_reports():
+        for epoch in range(epochs):
+            model.train(
+                sentences,
+                total_examples=model.corpus_count,
+                epochs=1,
+                start_alpha=float(schedule[epoch]),
+                end_alpha=float(schedule[epoch + 1]),
+                compute_loss=True,
+                callbacks=list(callbacks),
+            )
+            if any(getattr(callback, "stop_training", False) for callback in callbacks):
+                break
     for callback in callbacks:
         if hasattr(callback, "restore_best"):
             callback.restore_best(model)
     return model
+
+
+#: What Gensim 4.4's Cython BLAS wrappers (``our_dot_float``/``our_dot_double``) print when a
+#: dot product is exactly -1.0: Cython takes -1 for its error sentinel, finds no exception, and
+#: reports one anyway, in three writes to ``sys.stderr`` (not through ``sys.unraisablehook``).
+#: The value is used unharmed. It shows on CPUs whose OpenBLAS ``sdot`` returns a float
+#: (Gensim's ``FAST_VERSION`` 1, for example with ``OPENBLAS_CORETYPE=Prescott``).
+SPURIOUS_GENSIM_REPORT = re.compile(
+    r"Exception ignored in: 'gensim\.models\.word2vec_inner\.our_dot_\w+'"
+)
+_REPORT_PREFIX = "Exception ignored in: "
+
+
+class _StderrWithoutSpuriousReports:
+    """Forwards writes to ``target``, dropping whole lines that are a spurious Gensim report.
+
+    A line that may still become such a report (it begins like one) is held until it ends;
+    everything else is forwarded at once.
+    """
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while self._pending:
+            line, newline, rest = self._pending.partition("\n")
+            if not newline:
+                if not (_REPORT_PREFIX.startswith(line) or line.startswith(_REPORT_PREFIX)):
+                    self._target.write(line)
+                    self._pending = ""
+                break
+            if not SPURIOUS_GENSIM_REPORT.fullmatch(line):
+                self._target.write(line + newline)
+            self._pending = rest
+        return len(text)
+
+    def release(self) -> None:
+        """Forward whatever unfinished line is held."""
+        if self._pending:
+            self._target.write(self._pending)
+            self._pending = ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+@contextmanager
+def _without_spurious_gensim_reports() -> Iterator[None]:
+    original = sys.stderr
+    filtered = _StderrWithoutSpuriousReports(original)
+    sys.stderr = filtered
+    try:
+        yield
+    finally:
+        if sys.stderr is filtered:
+            sys.stderr = original
+        filtered.release()
 
 
 def unit_vectors(vectors: np.ndarray) -> np.ndarray:

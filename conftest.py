@@ -1,0 +1,3 @@
+"""Pytest configuration shared by tests/ and the notebooks (checked with ``--nbval``)."""
+
+pytest_plugins = ["tests.notebook_plugin"]
