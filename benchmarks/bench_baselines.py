@@ -26,7 +26,7 @@ import numpy as np
 
 from prod2vec.baselines import AssociationRules
 from prod2vec.metrics import PAD, mrr_at_k, recall_at_k
-from prod2vec.pipeline import prepare_sessions
+from prod2vec.protocol import prepare_sessions
 
 from common import RESULTS_DIR, command_line, machine, report
 

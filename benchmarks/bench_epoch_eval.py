@@ -33,7 +33,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from prod2vec.callbacks import MetricLogger
-from prod2vec.pipeline import prepare_sessions
+from prod2vec.protocol import prepare_sessions
 from prod2vec.word2vec import DEFAULT_PARAMS, train_word2vec
 
 from common import RESULTS_DIR, command_line, machine, report

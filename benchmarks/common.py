@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from prod2vec.files import write_json_atomic
+from prod2vec.paths import benchmark_results_dir
 
-RESULTS_DIR = Path(__file__).parent / "results"
+RESULTS_DIR = benchmark_results_dir()
 
 
 def command_line() -> str:

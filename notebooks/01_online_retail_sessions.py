@@ -33,11 +33,19 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.catalogue import describe_items, item_descriptions
-from prod2vec.cleaning import RECIPES, clean_transactions, non_product_codes
-from prod2vec.data import load_online_retail
+from prod2vec.labels import describe_items
+from prod2vec.online_retail import (
+    RECIPES,
+    clean_transactions,
+    item_descriptions,
+    load_online_retail,
+    non_product_codes,
+    rule_violations,
+    to_interactions,
+)
 from prod2vec.plots import plot_item_popularity, plot_session_lengths, save_figure
-from prod2vec.sessions import corpus_stats, sessionize, split_sessions
+from prod2vec.protocol import N_TEST, N_VALIDATION, SPLIT_SEED
+from prod2vec.sessions import corpus_stats, item_counts, sessionize, split_sessions
 
 pd.set_option("display.width", 120)
 
@@ -69,19 +77,13 @@ raw.dtypes.to_frame("dtype")
 # * **cancellations**: invoice numbers starting with `C`, with negative quantities;
 # * other rows with **Quantity <= 0**: returns, damaged or lost stock written off;
 # * **service lines**: postage, carriage, discounts, manual corrections, bank charges.
+#
+# Each has a cleaning rule in `prod2vec.online_retail.cleaning`. Applied to the raw table on its
+# own, each rule would remove this many rows (`missing_values` is, in effect, the rows without a
+# CustomerID):
 
 # %%
-problems = pd.Series(
-    {
-        "rows without CustomerID": raw["CustomerID"].isna().sum(),
-        "cancellation rows (InvoiceNo starts with C)": raw["InvoiceNo"].str.startswith("C").sum(),
-        "rows with Quantity <= 0": (raw["Quantity"] <= 0).sum(),
-        "distinct customers": raw["CustomerID"].nunique(),
-        "distinct StockCodes": raw["StockCode"].nunique(),
-    },
-    name="count",
-)
-problems.to_frame()
+rule_violations(raw).to_frame()
 
 # %% [markdown]
 # Product StockCodes are five digits with an optional letter for the variant (`85123A`,
@@ -125,7 +127,7 @@ for recipe in RECIPES:
 # Word2Vec window and the baselines of the next notebooks care about *distance* within a session.
 
 # %%
-sessions = {recipe: sessionize(frame) for recipe, frame in cleaned.items()}
+sessions = {recipe: sessionize(to_interactions(frame)) for recipe, frame in cleaned.items()}
 pd.DataFrame({recipe: corpus_stats(found) for recipe, found in sessions.items()})
 
 # %% [markdown]
@@ -145,8 +147,7 @@ plt.show()
 
 # %%
 descriptions = item_descriptions(raw)
-tokens = pd.Series([item for session in sessions["reference"] for item in session])
-top_items = tokens.value_counts().head(10).rename("purchases").rename_axis("StockCode")
+top_items = item_counts(sessions["reference"]).head(10).rename("purchases").rename_axis("item")
 top_items.to_frame().join(descriptions)
 
 # %% [markdown]
@@ -202,7 +203,9 @@ for sentence in corpus[:3]:
 # The same seed always gives the same split, so every notebook evaluates on the same pairs.
 
 # %%
-split = split_sessions(sessions["reference"], n_test=1000, n_validation=1000, seed=123)
+split = split_sessions(
+    sessions["reference"], n_test=N_TEST, n_validation=N_VALIDATION, seed=SPLIT_SEED
+)
 pd.DataFrame(
     {
         "training sessions": [len(split.train)],
@@ -210,7 +213,7 @@ pd.DataFrame(
         "test pairs": [len(split.test)],
         "validation pairs": [len(split.validation)],
         "sessions shared by test and validation": [
-            len(set(split.test["customer_id"]) & set(split.validation["customer_id"]))
+            len(set(split.test["user"]) & set(split.validation["user"]))
         ],
     }
 ).T.rename(columns={0: "count"})

@@ -41,14 +41,14 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.baselines import WINDOWS, fit_baselines
 from prod2vec.evaluation import random_guess_recall, results_table, wide_table
 from prod2vec.paths import benchmark_results_dir
-from prod2vec.pipeline import prepare_sessions
 from prod2vec.plots import plot_results, plot_window_sweep, save_figure
+from prod2vec.protocol import prepare_sessions
+from prod2vec.selection import WINDOWS, fit_baselines
 from prod2vec.sessions import corpus_stats
 
-data = prepare_sessions(recipe="reference", seed=123)
+data = prepare_sessions()  # the reference protocol: recipe, split seed and sizes
 split = data.split
 n_items = corpus_stats(split.train)["items"]
 print(f"{len(split.train):,} training sessions, {n_items:,} items, "

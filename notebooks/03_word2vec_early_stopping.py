@@ -47,14 +47,15 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.baselines import fit_baselines
 from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
-from prod2vec.catalogue import describe_items, item_descriptions
 from prod2vec.evaluation import results_table, wide_table
+from prod2vec.labels import describe_items
 from prod2vec.notebook_checks import EPOCHS, LOSS, METRIC, NEIGHBOURS, record, record_results
+from prod2vec.online_retail import item_descriptions
 from prod2vec.paths import benchmark_results_dir, models_dir
-from prod2vec.pipeline import prepare_sessions
 from prod2vec.plots import plot_results, plot_training_history, save_figure
+from prod2vec.protocol import prepare_sessions
+from prod2vec.selection import fit_baselines
 from prod2vec.sessions import corpus_stats
 from prod2vec.word2vec import (
     DEFAULT_PARAMS,
@@ -65,7 +66,7 @@ from prod2vec.word2vec import (
     save_vectors,
 )
 
-data = prepare_sessions(recipe="reference", seed=123)
+data = prepare_sessions()  # the reference protocol: recipe, split seed and sizes
 split = data.split
 
 # %% [markdown]

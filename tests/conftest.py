@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from prod2vec.data import CACHE_FILENAME
+from prod2vec.online_retail import CACHE_FILENAME
 from prod2vec.paths import data_dir
 
 #: for tests on the real Online Retail data, which `make` caches (and CI copies in)

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from prod2vec.__main__ import main
-from tests.test_data import uci_style_zip
+from prod2vec.cli import main
+from prod2vec.online_retail import DataDownloadError
+from tests.test_online_retail_source import uci_style_zip
 
 
 def test_data_command_downloads_and_caches(tmp_path: Path, http_server, capsys) -> None:
@@ -26,3 +27,10 @@ def test_data_command_reports_failure(tmp_path: Path, http_server, capsys) -> No
 def test_a_command_is_required() -> None:
     with pytest.raises(SystemExit):
         main([])
+
+
+def test_debug_shows_the_traceback_instead_of_one_line(tmp_path: Path, http_server) -> None:
+    url = http_server.url + "/missing.zip"
+    arguments = ["data", "--data-dir", str(tmp_path), "--url", url, "--retries", "1", "--quiet"]
+    with pytest.raises(DataDownloadError, match="after 1 attempts"):
+        main(["--debug", *arguments])

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.baselines import AssociationRules
+from prod2vec.baselines import AssociationRules, MostPopular
 from prod2vec.evaluation import (
     bootstrap_ci,
-    per_query_scores,
+    pair_metrics,
     random_guess_recall,
     results_table,
     wide_table,
@@ -17,20 +17,29 @@ TRAIN = [["a", "b", "a"], ["b", "c"], ["a", "d"]]
 PAIRS = pd.DataFrame({"query": ["a", "b", "zzz"], "target": ["b", "c", "a"]})
 
 
-def test_per_query_scores() -> None:
-    scores = per_query_scores(AssociationRules().fit(TRAIN), PAIRS, k=2)
+def test_pair_metrics() -> None:
+    scores = pair_metrics(AssociationRules().fit(TRAIN), PAIRS, k=2)
     # a -> b (2), d (1); b -> a (2), c (1); the unknown query is a miss
     assert scores["Recall@2"].tolist() == [1.0, 1.0, 0.0]
     assert scores["MRR@2"].tolist() == [1.0, 0.5, 0.0]
 
 
-def test_results_table_is_tidy_and_intervals_contain_the_value() -> None:
-    table = results_table([AssociationRules().fit(TRAIN)], PAIRS, k=3, n_resamples=200)
+def test_results_table_resamples_every_model_on_the_same_pairs() -> None:
+    rules, popular = AssociationRules().fit(TRAIN), MostPopular().fit(TRAIN)
+    table = results_table([rules, popular], PAIRS, k=3, n_resamples=200, seed=5)
     assert list(table.columns) == ["model", "metric", "value", "ci_low", "ci_high"]
-    assert table["metric"].tolist() == ["Recall@3", "MRR@3"]
-    assert (table["ci_low"] <= table["value"]).all()
-    assert (table["value"] <= table["ci_high"]).all()
-    assert wide_table(table).loc["AssociationRules", "Recall@3"].startswith("0.667 [")
+    assert table["metric"].tolist() == ["Recall@3", "MRR@3"] * 2
+    for model, rows in table.groupby("model", sort=False):
+        metrics = pair_metrics(rules if model == "AssociationRules" else popular, PAIRS, k=3)
+        for row in rows.itertuples():
+            assert row.value == metrics[row.metric].mean()
+            assert (row.ci_low, row.ci_high) == bootstrap_ci(
+                metrics[row.metric].to_numpy(), 200, seed=5
+            )
+    first = table.iloc[0]
+    assert wide_table(table).loc["AssociationRules", "Recall@3"] == (
+        f"{first.value:.3f} [{first.ci_low:.3f}, {first.ci_high:.3f}]"
+    )
 
 
 def test_bootstrap_ci() -> None:

@@ -6,9 +6,10 @@ import pytest
 from prod2vec.metrics import (
     PAD,
     mrr_at_k,
+    per_query_metrics,
     recall_at_k,
     reciprocal_ranks,
-    reciprocal_ranks_from_ranks,
+    target_ranks_in_lists,
 )
 
 RECS = np.array(
@@ -23,7 +24,10 @@ TARGETS = ["a", "a", "b", "a"]
 
 
 def test_hand_computed_values() -> None:
-    np.testing.assert_allclose(reciprocal_ranks(RECS, TARGETS, 3), [1, 1 / 3, 0, 0])
+    np.testing.assert_array_equal(target_ranks_in_lists(RECS, TARGETS), [1, 3, np.inf, np.inf])
+    np.testing.assert_allclose(
+        reciprocal_ranks(target_ranks_in_lists(RECS, TARGETS), 3), [1, 1 / 3, 0, 0]
+    )
     assert recall_at_k(RECS, TARGETS, 3) == pytest.approx(2 / 4)
     assert mrr_at_k(RECS, TARGETS, 3) == pytest.approx((1 + 1 / 3) / 4)
     assert recall_at_k(RECS, TARGETS, 1) == pytest.approx(1 / 4)
@@ -49,12 +53,13 @@ def test_bad_input() -> None:
         recall_at_k(np.array(["a", "b"]), ["a", "b"], 1)
 
 
-def test_reciprocal_ranks_from_ranks_match_the_top_k_lists() -> None:
-    # ranks of TARGETS in RECS: 1, 3, never, never
-    ranks = np.array([1, 3, np.inf, np.inf])
-    np.testing.assert_allclose(
-        reciprocal_ranks_from_ranks(ranks, 3), reciprocal_ranks(RECS, TARGETS, 3)
-    )
-    np.testing.assert_allclose(reciprocal_ranks_from_ranks(ranks, 2), [1, 0, 0, 0])
+def test_reciprocal_ranks_and_per_query_metrics_from_ranks() -> None:
+    ranks = np.array([1, 3, np.inf, np.inf])  # of TARGETS in RECS
+    np.testing.assert_allclose(reciprocal_ranks(ranks, 2), [1, 0, 0, 0])
+    metrics = per_query_metrics(ranks, 3)
+    np.testing.assert_array_equal(metrics["Recall@3"], [1, 1, 0, 0])
+    np.testing.assert_allclose(metrics["MRR@3"], [1, 1 / 3, 0, 0])
+    assert metrics["Recall@3"].mean() == recall_at_k(RECS, TARGETS, 3)
+    assert metrics["MRR@3"].mean() == pytest.approx(mrr_at_k(RECS, TARGETS, 3))
     with pytest.raises(ValueError, match="empty"):
-        reciprocal_ranks_from_ranks(np.array([]), 10)
+        reciprocal_ranks(np.array([]), 10)

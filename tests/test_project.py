@@ -27,16 +27,16 @@ def _requirement(spec: str) -> tuple[str, str]:
 
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_side = dict(
-        map(_requirement, project["dependencies"] + project["optional-dependencies"]["dev"])
-    )
+    extras = project["optional-dependencies"]
+    assert sorted(extras) == ["dev", "explore", "tune"]
+    pip_side = dict(map(_requirement, project["dependencies"] + sum(extras.values(), [])))
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_entries = [entry for entry in environment["dependencies"] if isinstance(entry, str)]
     conda_side = dict(map(_requirement, conda_entries))
     assert conda_side.pop("python") == "=3.11"
     assert conda_side.pop("pip") == ""
     assert environment["channels"] == ["conda-forge"]
-    assert {"pip": ["-e .[dev]"]} in environment["dependencies"]
+    assert {"pip": ["-e .[dev,tune,explore]"]} in environment["dependencies"]
     assert sorted(set(pip_side) - set(conda_side)) == [], "missing from environment.yml"
     assert sorted(set(conda_side) - set(pip_side)) == [], "missing from pyproject.toml"
     assert pip_side == conda_side, "version bounds differ"
@@ -74,13 +74,20 @@ def test_outputs_nbval_does_not_compare_are_checked_by_records(notebook: Path) -
             assert "nbval-ignore-output" in tags and not records_in(cell.outputs)
 
 
-def test_notebooks_exist_and_are_committed_with_outputs() -> None:
-    assert NOTEBOOKS, "no notebooks found"
-    for notebook in NOTEBOOKS:
-        cells = jupytext.read(notebook).cells
-        assert any(cell.get("outputs") for cell in cells if cell.cell_type == "code"), (
-            f"{notebook.name} has no outputs: run `make tutorial` and commit it"
-        )
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebooks_are_committed_executed_top_to_bottom(notebook: Path) -> None:
+    """Every code cell ran, in order, in one fresh kernel; the last cell shows its result."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    counts = [cell.execution_count for cell in cells if cell.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{notebook.name} was not run top to bottom in a fresh kernel: run `make tutorial`"
+    )
+    last = [cell for cell in cells if cell.cell_type == "code"][-1]
+    assert last.outputs, f"{notebook.name}'s last code cell has no output"
+
+
+def test_there_are_notebooks() -> None:
+    assert len(NOTEBOOKS) >= 3
 
 
 def test_readme_commands_are_make_targets_and_ci_runs_the_test_command() -> None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from prod2vec.encoding import encode_sessions
 from prod2vec.metrics import PAD
-from prod2vec.recommender import Recommender, encode_sessions
+from prod2vec.recommender import Recommender
 
 
 class FixedScores(Recommender):

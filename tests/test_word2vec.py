@@ -13,9 +13,9 @@ import pytest
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger
-from prod2vec.evaluation import per_query_scores
-from prod2vec.recommender import _exact_top_k, top_k_indices
+from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
+from prod2vec.evaluation import pair_metrics
+from prod2vec.ranking import _exact_top_k, top_k_indices
 from prod2vec.word2vec import (
     Word2VecRecommender,
     linear_alpha_schedule,
@@ -75,7 +75,7 @@ def test_early_stopping_really_stops_and_restores_the_best_epoch() -> None:
     assert stopper.best_value == history.max() == history.loc[stopper.best_epoch]
     np.testing.assert_array_equal(model.wv.vectors, recorder.snapshots[stopper.best_epoch - 1])
     assert not np.array_equal(model.wv.vectors, recorder.snapshots[-1])
-    restored = per_query_scores(Word2VecRecommender.from_vectors(model.wv), PAIRS, k=5)
+    restored = pair_metrics(Word2VecRecommender.from_vectors(model.wv), PAIRS, k=5)
     assert restored["Recall@5"].mean() == pytest.approx(stopper.best_value)
 
 
@@ -101,7 +101,7 @@ def test_metric_logger_uses_live_vectors_not_stale_norms() -> None:
     model.train(SESSIONS, total_examples=model.corpus_count, epochs=1, callbacks=[logger])
     # ...which are stale now; the logger must rank with the vectors of the new epoch
     fresh = Word2VecRecommender.from_vectors(model.wv)
-    assert logger.history.iloc[-1]["MRR@3"] == per_query_scores(fresh, PAIRS, k=3)["MRR@3"].mean()
+    assert logger.history.iloc[-1]["MRR@3"] == pair_metrics(fresh, PAIRS, k=3)["MRR@3"].mean()
 
 
 def test_batch_recommendations_equal_gensim_most_similar() -> None:
@@ -206,3 +206,23 @@ def test_callbacks_belong_to_one_training() -> None:
     recommender.fit(SESSIONS)
     with pytest.raises(RuntimeError, match="create new ones"):
         recommender.fit(SESSIONS)
+
+
+def test_the_catalogue_follows_the_interfaces_tie_order_not_gensims() -> None:
+    """Training count descending, then item id, as for every model (Gensim reverses ties)."""
+    sessions = [["z", "b"], ["a", "y"], ["q", "q"]]
+    recommender = Word2VecRecommender({**SMALL, "epochs": 1}).fit(sessions)
+    assert recommender.model_.wv.index_to_key == ["q", "y", "a", "b", "z"]
+    assert recommender.items_.tolist() == ["q", "a", "b", "y", "z"]
+    for item in recommender.items_:  # scores still belong to the right items
+        row = recommender.index_of([item])
+        assert recommender._scores(row)[0, row[0]] == pytest.approx(1.0)
+
+
+def test_training_history_refuses_loggers_of_different_runs() -> None:
+    metrics, losses = MetricLogger(PAIRS, k=3), LossLogger()
+    train_word2vec(SESSIONS, {**SMALL, "epochs": 2}, callbacks=[metrics])
+    train_word2vec(SESSIONS, {**SMALL, "epochs": 3}, callbacks=[losses])
+    with pytest.raises(ValueError, match="3 losses for 2 evaluated epochs"):
+        training_history(metrics, losses)
+    assert list(training_history(metrics).columns[:2]) == ["Recall@3", "MRR@3"]

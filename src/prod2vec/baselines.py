@@ -20,17 +20,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from prod2vec.evaluation import select_by_validation
-from prod2vec.recommender import EncodedSessions, Recommender, encode_sessions
-
-#: windows tried for the windowed baselines; the best on the validation pairs is kept
-WINDOWS = (1, 2, 3, 5, 10, 20)
+from prod2vec.encoding import EncodedSessions, encode_sessions
+from prod2vec.recommender import Recommender
 
 
 class MostPopular(Recommender):
@@ -140,29 +135,3 @@ class SequentialRules(Windowed):
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
         earlier, later, distance = windowed_pairs(encoded, self.window)
         return sp.coo_matrix((1.0 / distance, (earlier, later)), shape=(encoded.n_items,) * 2)
-
-
-@dataclass(frozen=True)
-class BaselineSuite:
-    """The fitted baselines, and the validation results that chose their windows."""
-
-    models: list[Recommender]
-    window_sweep: pd.DataFrame
-
-
-def fit_baselines(
-    train: Sequence[Sequence[str]],
-    validation: pd.DataFrame,
-    windows: Sequence[int] = WINDOWS,
-    k: int = 10,
-) -> BaselineSuite:
-    """Fit every baseline; pick the window of the windowed ones on the validation pairs."""
-    sweeps = []
-    models: list[Recommender] = [MostPopular().fit(train), AssociationRules().fit(train)]
-    for windowed in (CoOccurrence, SequentialRules):
-        best, sweep = select_by_validation(
-            (windowed(window).fit(train) for window in windows), validation, k=k
-        )
-        models.append(best)
-        sweeps.append(sweep.assign(family=windowed.__name__))
-    return BaselineSuite(models, pd.concat(sweeps, ignore_index=True))

@@ -14,7 +14,7 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.metrics import per_query_metrics, reciprocal_ranks_from_ranks
+from prod2vec.metrics import per_query_metrics
 from prod2vec.word2vec import Word2VecRecommender
 
 
@@ -64,7 +64,7 @@ class MetricLogger(CallbackAny2Vec):
         else:
             self._recommender.refresh()
         ranks = self._recommender.ranks_of(*self._pair_index, self.exclude_query, cutoff=self.k)
-        metrics = per_query_metrics(reciprocal_ranks_from_ranks(ranks, self.k), self.k)
+        metrics = per_query_metrics(ranks, self.k)
         finished = time.perf_counter()
         self.rows.append(
             {

@@ -7,17 +7,20 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from prod2vec.metrics import per_query_metrics, reciprocal_ranks
+from prod2vec.metrics import per_query_metrics, target_ranks_in_lists
 from prod2vec.recommender import Recommender
 
 
-def per_query_scores(
+def pair_metrics(
     model: Recommender, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True
 ) -> pd.DataFrame:
-    """Per test pair: ``Recall@k`` (hit, 0 or 1) and ``MRR@k`` (reciprocal rank, 0 if missed)."""
+    """Per (query, target) pair: ``Recall@k`` (hit, 0 or 1) and ``MRR@k`` (1/rank, 0 if missed).
+
+    The metrics come from the model's top-``k`` lists (:meth:`Recommender.recommend`).
+    """
     recommendations = model.recommend(pairs["query"], k=k, exclude_query=exclude_query)
-    reciprocal = reciprocal_ranks(recommendations, pairs["target"], k)
-    return pd.DataFrame(per_query_metrics(reciprocal, k))
+    ranks = target_ranks_in_lists(recommendations, pairs["target"])
+    return pd.DataFrame(per_query_metrics(ranks, k))
 
 
 def bootstrap_ci(
@@ -48,13 +51,31 @@ def results_table(
 
     Every model is resampled with the same bootstrap indices (same ``seed``), so intervals of
     different models are computed on the same resampled test sets.
+
+    Parameters
+    ----------
+    models : iterable of Recommender
+        Fitted models.
+    pairs : pandas.DataFrame
+        ``query`` and ``target`` columns.
+    k : int
+        The cut-off K of Recall@K and MRR@K.
+    exclude_query : bool
+        Never recommend the query item itself.
+    n_resamples, seed : int
+        Bootstrap resamples and their seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``.
     """
     rows = []
     for model in models:
-        scores = per_query_scores(model, pairs, k=k, exclude_query=exclude_query)
-        for metric in scores.columns:
-            low, high = bootstrap_ci(scores[metric].to_numpy(), n_resamples, seed=seed)
-            rows.append((model.name, metric, scores[metric].mean(), low, high))
+        metrics = pair_metrics(model, pairs, k=k, exclude_query=exclude_query)
+        for metric in metrics.columns:
+            low, high = bootstrap_ci(metrics[metric].to_numpy(), n_resamples, seed=seed)
+            rows.append((model.name, metric, metrics[metric].mean(), low, high))
     return pd.DataFrame(rows, columns=["model", "metric", "value", "ci_low", "ci_high"])
 
 
@@ -77,22 +98,3 @@ def random_guess_recall(n_items: int, k: int = 10, exclude_query: bool = True) -
     """Expected Recall@k of k items drawn uniformly at random from the catalogue."""
     candidates = n_items - 1 if exclude_query else n_items
     return min(k, candidates) / candidates
-
-
-def select_by_validation(
-    candidates: Iterable[Recommender], validation: pd.DataFrame, k: int = 10
-) -> tuple[Recommender, pd.DataFrame]:
-    """The fitted candidate with the best validation Recall@k (ties: MRR@k, then first listed).
-
-    Returns it with the validation results of every candidate (tidy, as :func:`results_table`).
-    """
-    candidates = list(candidates)
-    if not candidates:
-        raise ValueError("No candidates to select from.")
-    table = results_table(candidates, validation, k=k)
-    wide = table.pivot(index="model", columns="metric", values="value")
-    ranking = [
-        (-wide.loc[model.name, f"Recall@{k}"], -wide.loc[model.name, f"MRR@{k}"], position)
-        for position, model in enumerate(candidates)
-    ]
-    return candidates[min(ranking)[2]], table

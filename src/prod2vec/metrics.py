@@ -24,14 +24,16 @@ import numpy as np
 PAD = ""
 
 
-def reciprocal_ranks(recommendations: np.ndarray, targets: Sequence[str], k: int) -> np.ndarray:
-    """Per-query 1/rank of the target within the first ``k`` columns, 0.0 where it is missing.
+def target_ranks_in_lists(recommendations: np.ndarray, targets: Sequence[str]) -> np.ndarray:
+    """Per query, the 1-based position of its target in its list; ``inf`` where it is absent.
 
-    ``recommendations`` is an ``(n_queries, m)`` array of item ids; ``m`` may be smaller than
-    ``k`` (a catalogue smaller than K), in which case all ``m`` columns count.
+    Parameters
+    ----------
+    recommendations : numpy.ndarray
+        ``(n_queries, m)`` item ids, one ranked list per query, padded with :data:`PAD`.
+    targets : sequence of str
+        One target per query.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}.")
     recommendations = np.asarray(recommendations)
     targets = np.asarray(targets)
     if recommendations.ndim != 2:
@@ -46,24 +48,12 @@ def reciprocal_ranks(recommendations: np.ndarray, targets: Sequence[str], k: int
             f"{recommendations.shape[0]} rows of recommendations for {len(targets)} targets; "
             "give one row per target."
         )
-    top = recommendations[:, :k]
-    hits = (top == targets[:, None]) & (top != PAD)
-    ranks = np.where(hits.any(axis=1), hits.argmax(axis=1) + 1.0, np.inf)
-    return reciprocal_ranks_from_ranks(ranks, k)
+    hits = (recommendations == targets[:, None]) & (recommendations != PAD)
+    return np.where(hits.any(axis=1), hits.argmax(axis=1) + 1.0, np.inf)
 
 
-def recall_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
-    """Share of queries whose target is among the first ``k`` recommendations."""
-    return float((reciprocal_ranks(recommendations, targets, k) > 0).mean())
-
-
-def mrr_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
-    """Mean reciprocal rank of the target within the first ``k`` recommendations."""
-    return float(reciprocal_ranks(recommendations, targets, k).mean())
-
-
-def reciprocal_ranks_from_ranks(ranks: np.ndarray, k: int) -> np.ndarray:
-    """Per-query 1/rank where the 1-based ``rank <= k``, else 0.0 (``inf`` ranks are misses)."""
+def reciprocal_ranks(ranks: np.ndarray, k: int) -> np.ndarray:
+    """Per query 1/rank where the 1-based ``rank <= k``, else 0.0 (``inf`` ranks are misses)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}.")
     ranks = np.asarray(ranks, dtype=np.float64)
@@ -72,6 +62,27 @@ def reciprocal_ranks_from_ranks(ranks: np.ndarray, k: int) -> np.ndarray:
     return np.where(ranks <= k, 1.0 / ranks, 0.0)
 
 
-def per_query_metrics(reciprocal: np.ndarray, k: int) -> dict[str, np.ndarray]:
-    """``Recall@k`` (hit: 1.0 or 0.0) and ``MRR@k`` per query, from reciprocal ranks."""
+def per_query_metrics(ranks: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """``Recall@k`` (hit: 1.0 or 0.0) and ``MRR@k`` (1/rank, 0.0 for a miss) per query.
+
+    Parameters
+    ----------
+    ranks : numpy.ndarray
+        1-based rank of each query's target (``inf``: never ranked), from
+        :func:`target_ranks_in_lists` or :meth:`prod2vec.recommender.Recommender.target_ranks`.
+    k : int
+        The cut-off K.
+    """
+    reciprocal = reciprocal_ranks(ranks, k)
     return {f"Recall@{k}": (reciprocal > 0).astype(np.float64), f"MRR@{k}": reciprocal}
+
+
+def recall_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
+    """Share of queries whose target is among the first ``k`` recommendations."""
+    ranks = target_ranks_in_lists(recommendations, targets)
+    return float(per_query_metrics(ranks, k)[f"Recall@{k}"].mean())
+
+
+def mrr_at_k(recommendations: np.ndarray, targets: Sequence[str], k: int = 10) -> float:
+    """Mean reciprocal rank of the target within the first ``k`` recommendations."""
+    return float(reciprocal_ranks(target_ranks_in_lists(recommendations, targets), k).mean())

@@ -153,6 +153,7 @@ def plot_training_history(
             )
         axis.set(xlabel="epoch", title=labels[column])
         axis.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].legend(loc="lower right")
+    if best_epoch is not None or stopped_epoch is not None:
+        np.atleast_1d(axes)[0].legend(loc="lower right")
     figure.tight_layout()
     return figure

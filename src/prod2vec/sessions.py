@@ -1,74 +1,83 @@
-"""Turn transactions into sessions, and sessions into a next-item train/validation/test split.
+"""Turn interactions into sessions, and sessions into a next-item train/validation/test split.
 
-A *session* here is one customer's whole purchase history: their StockCodes in time order
-(rows of one invoice share a timestamp and keep their order in the file). Sessions play the
-role of sentences and items the role of words when Word2Vec learns product embeddings.
+A *session* here is one user's whole history: their items in time order (events with the same
+timestamp keep their order in the table). Sessions play the role of sentences and items the
+role of words when Word2Vec learns item embeddings.
 
 The split follows the original tutorial's protocol for next-event prediction: every session
 minus its last item is training data; from randomly chosen sessions, the pair (second-to-last
-item, last item) is a query with the one target a model should recommend.
+item, last item) is a query with the one target a model should recommend. The protocol's sizes
+and seed live in :mod:`prod2vec.protocol`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
-from prod2vec.data import validate_transactions
+from prod2vec.interactions import ITEM, TIME, USER, validate_interactions
 
 Session = list[str]
 
 
-def sessionize(frame: pd.DataFrame) -> pd.Series:
-    """One session per customer: a Series of StockCode lists indexed by CustomerID (ascending).
+def sessionize(interactions: pd.DataFrame) -> pd.Series:
+    """One session per user: a Series of item lists indexed by user (ascending).
 
-    Rows are ordered by InvoiceDate with a stable sort, so rows of the same invoice keep their
-    order in the file.
+    Parameters
+    ----------
+    interactions : pandas.DataFrame
+        An interactions frame (:mod:`prod2vec.interactions`). With a ``time`` column, events are
+        ordered by it with a stable sort, so events at the same time keep their table order.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``items``, one list of item ids per user.
     """
-    validate_transactions(frame)
-    if frame.empty:
-        raise ValueError("The transaction table is empty; there are no sessions to build.")
-    if frame["CustomerID"].isna().any():
-        raise ValueError(
-            f"{int(frame['CustomerID'].isna().sum())} rows have no CustomerID, so they belong to "
-            "no session. Clean the table first: prod2vec.cleaning.clean_transactions()."
-        )
-    ordered = frame.sort_values("InvoiceDate", kind="stable")
-    ordered = ordered.sort_values("CustomerID", kind="stable")
-    sessions = ordered.groupby("CustomerID", sort=True)["StockCode"].agg(list)
-    sessions.index = sessions.index.astype("int64")
-    return sessions.rename("items")
+    validate_interactions(interactions)
+    ordered = (
+        interactions.sort_values(TIME, kind="stable") if TIME in interactions else interactions
+    )
+    ordered = ordered.sort_values(USER, kind="stable")
+    return ordered.groupby(USER, sort=True)[ITEM].agg(list).rename("items")
+
+
+def flat_items(sessions: Iterable[Sequence[str]]) -> np.ndarray:
+    """Every item occurrence of ``sessions``, session after session, as a string array."""
+    return np.array(list(chain.from_iterable(sessions)), dtype=str)
+
+
+def item_counts(sessions: Iterable[Sequence[str]]) -> pd.Series:
+    """How often each item occurs in ``sessions``, most frequent first."""
+    return pd.Series(flat_items(sessions), dtype=object).value_counts()
 
 
 def corpus_stats(sessions: Sequence[Sequence[str]]) -> dict[str, int]:
     """Number of sessions, distinct items and tokens (item occurrences)."""
-    tokens = [item for session in sessions for item in session]
-    return {"sessions": len(sessions), "items": len(set(tokens)), "tokens": len(tokens)}
+    counts = item_counts(sessions)
+    return {"sessions": len(sessions), "items": len(counts), "tokens": int(counts.sum())}
 
 
 @dataclass(frozen=True)
 class SessionSplit:
     """Training sessions and held-out (query, target) pairs for next-item prediction.
 
-    ``test`` and ``validation`` are frames with columns ``customer_id``, ``query`` (the
-    second-to-last item of the session) and ``target`` (its last item). The two sets come
-    from disjoint sessions.
+    ``test`` and ``validation`` are frames with columns ``user``, ``query`` (the second-to-last
+    item of the session) and ``target`` (its last item). The two sets come from disjoint
+    sessions.
     """
 
     train: list[Session]
     test: pd.DataFrame
     validation: pd.DataFrame
-    seed: int
 
 
 def split_sessions(
-    sessions: pd.Series,
-    n_test: int = 1000,
-    n_validation: int = 1000,
-    seed: int = 123,
+    sessions: pd.Series, *, n_test: int, n_validation: int, seed: int
 ) -> SessionSplit:
     """Hold out the last item of every session; sample test and validation pairs.
 
@@ -77,6 +86,19 @@ def split_sessions(
     n_validation`` distinct sessions are drawn without replacement with
     ``numpy.random.default_rng(seed)``: the first ``n_test`` give the test pairs, the others
     the validation pairs. The same seed always gives the same split.
+
+    Parameters
+    ----------
+    sessions : pandas.Series
+        Item lists by user, as :func:`sessionize` returns them.
+    n_test, n_validation : int
+        Numbers of test and validation pairs.
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    SessionSplit
     """
     if not isinstance(sessions, pd.Series):
         raise TypeError("sessions must be the pandas Series returned by sessionize().")
@@ -86,9 +108,9 @@ def split_sessions(
     if (lengths < 2).any():
         short = sessions.index[lengths < 2].tolist()
         raise ValueError(
-            f"{len(short)} sessions have fewer than 2 items (customers {short[:5]}...): they "
-            "give no (query, target) pair. Keep customers with at least 3 rows "
-            "(clean_transactions does) or drop the short sessions first."
+            f"{len(short)} sessions have fewer than 2 items (users {short[:5]}...): they "
+            "give no (query, target) pair. Keep users with at least 3 events "
+            "(the Online Retail recipes do) or drop the short sessions first."
         )
     wanted = n_test + n_validation
     if wanted > len(sessions):
@@ -100,7 +122,7 @@ def split_sessions(
     held_out = sessions.iloc[chosen]
     pairs = pd.DataFrame(
         {
-            "customer_id": held_out.index.to_numpy(),
+            USER: held_out.index.to_numpy(),
             "query": [session[-2] for session in held_out],
             "target": [session[-1] for session in held_out],
         }
@@ -109,5 +131,4 @@ def split_sessions(
         train=[list(session[:-1]) for session in sessions],
         test=pairs.iloc[:n_test].reset_index(drop=True),
         validation=pairs.iloc[n_test:].reset_index(drop=True),
-        seed=seed,
     )

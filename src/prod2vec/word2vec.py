@@ -72,11 +72,36 @@ def train_word2vec(
 ) -> Word2Vec:
     """Train Word2Vec on ``sentences`` (sessions of item ids), one epoch per ``train()`` call.
 
-    ``params`` are Word2Vec keyword arguments (defaults: :data:`DEFAULT_PARAMS`; keys given
-    here override them). After every epoch the loop stops if a callback has set
-    ``stop_training``; callbacks with a ``restore_best(model)`` method are then asked to put
-    back their best state. With ``workers=1`` and a fixed ``seed`` two runs give identical
-    vectors; more workers are faster but the order of updates, and so the result, varies.
+    After every epoch the loop stops if a callback has set ``stop_training``; callbacks with a
+    ``restore_best(model)`` method are then asked to put back their best state.
+
+    Parameters
+    ----------
+    sentences : sequence of sequences of str
+        The training sessions.
+    params : mapping, optional
+        Word2Vec keyword arguments; keys given here override :data:`DEFAULT_PARAMS`.
+    callbacks : sequence of CallbackAny2Vec
+        Gensim callbacks, for example those of :mod:`prod2vec.callbacks`.
+    seed : int
+        Gensim's seed of the initial vectors and of sampling.
+    workers : int
+        Worker threads. With one worker and a fixed ``seed``, two runs on the same CPU kernels
+        give identical vectors; more workers are faster but the order of updates varies.
+
+    Returns
+    -------
+    gensim.models.Word2Vec
+        The trained model (the best epoch's weights if an early stopper restored them).
+
+    Examples
+    --------
+    Stop when validation Recall@10 has not improved for 5 epochs, keep the best epoch:
+
+    >>> from prod2vec.callbacks import EarlyStopping, MetricLogger
+    >>> logger = MetricLogger(split.validation, k=10)  # doctest: +SKIP
+    >>> stopper = EarlyStopping(logger, metric="Recall@10", patience=5)  # doctest: +SKIP
+    >>> model = train_word2vec(split.train, callbacks=[logger, stopper])  # doctest: +SKIP
     """
     settings = {**DEFAULT_PARAMS, **(params or {})}
     unknown = set(settings) - set(OUT_OF_THE_BOX)
@@ -222,14 +247,22 @@ class Word2VecRecommender(Recommender):
         return self
 
     def use_vectors(self, vectors: KeyedVectors) -> None:
-        """Recommend from ``vectors`` (kept by reference: call :meth:`refresh` after updates)."""
+        """Recommend from ``vectors`` (kept by reference: call :meth:`refresh` after updates).
+
+        The catalogue is put in the interface's order, training count descending, then item
+        id, whatever order Gensim keeps its vocabulary in (its own order reverses ties), so
+        ties break as for every model. Vectors without counts are ordered by item id.
+        """
         self.vectors_ = vectors
-        self._set_catalogue(np.asarray(vectors.index_to_key, dtype=str))
+        keys = np.asarray(vectors.index_to_key, dtype=str)
+        counts = np.asarray(vectors.expandos.get("count", np.zeros(len(keys))), dtype=np.int64)
+        self._rows = np.lexsort((keys, -counts))
+        self._set_catalogue(keys[self._rows])
         self.refresh()
 
     def refresh(self) -> None:
         """Recompute the normalised matrix from the current vectors (never a stale cache)."""
-        self._unit = unit_vectors(self.vectors_.vectors)
+        self._unit = unit_vectors(self.vectors_.vectors[self._rows])
 
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         return self._unit[query_index] @ self._unit.T

@@ -68,17 +68,31 @@ def load_online_retail(
 
     Parameters
     ----------
-    folder:
+    folder : str or Path, optional
         Folder of the cache; defaults to :func:`prod2vec.paths.data_dir`.
-    url:
+    url : str
         Where to download the official zip from when there is no cache.
-    download:
+    download : bool
         If False, never touch the network: raise if neither cache nor zip is present.
-    timeout, retries, retry_wait:
-        Per-request socket timeout in seconds, number of attempts, and the wait between
-        attempts (doubled after each failure).
-    progress:
+    timeout, retry_wait : float
+        Per-request socket timeout and the first wait between attempts, in seconds (the
+        wait doubles after each failure).
+    retries : int
+        Number of download attempts.
+    progress : bool
         Show a progress bar while downloading.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The raw table, validated.
+
+    Raises
+    ------
+    DataDownloadError
+        The download failed; the message says where to put the file by hand.
+    FileNotFoundError
+        ``download=False`` and nothing is cached.
     """
     folder = Path(folder) if folder is not None else data_dir()
     cache = folder / CACHE_FILENAME
@@ -125,6 +139,17 @@ def download_file(
     Each attempt streams into a temporary file beside ``destination``; a response shorter than
     its ``Content-Length`` or a file that is not a readable zip fails the attempt and is
     deleted. Only a complete, valid zip is renamed onto ``destination``.
+
+    Parameters
+    ----------
+    url : str
+        What to download.
+    destination : str or Path
+        Where the zip ends up.
+    timeout, retries, retry_wait, progress
+        As in :func:`load_online_retail`.
+    manual_hint : str
+        Appended to the error when every attempt failed.
     """
     if retries < 1:
         raise ValueError(f"retries must be >= 1, got {retries}")
@@ -251,8 +276,8 @@ def validate_transactions(frame: pd.DataFrame) -> pd.DataFrame:
         raise DataSchemaError(
             "Not an Online Retail transaction table: "
             + "; ".join(problems)
-            + ". Load it with prod2vec.data.load_online_retail() or cast it with "
-            "prod2vec.data.normalize_transactions()."
+            + ". Load it with prod2vec.online_retail.load_online_retail() or cast it with "
+            "prod2vec.online_retail.source.normalize_transactions()."
         )
     return frame
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from prod2vec.data import validate_transactions
+from prod2vec.online_retail.source import validate_transactions
 
 PRODUCT_CODE_PATTERN = r"^\d{5}"
 MIN_ROWS_PER_CUSTOMER = 3
@@ -126,6 +126,18 @@ def clean_transactions(
 
     The input is validated first and never modified; the result keeps the input's row order
     and a fresh index.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A raw Online Retail table.
+    recipe : str
+        A key of :data:`RECIPES`.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, CleaningReport)
+        The cleaned rows, and what each rule removed.
     """
     if recipe not in RECIPES:
         raise ValueError(f"Unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}.")
@@ -145,6 +157,22 @@ def clean_transactions(
         )
     frame = frame.reset_index(drop=True)
     return frame, CleaningReport(recipe, before, TableStats.of(frame), removed)
+
+
+def rule_violations(frame: pd.DataFrame) -> pd.Series:
+    """How many rows of ``frame`` each row-level rule would remove on its own.
+
+    This is what is messy in a table before any cleaning; a recipe's report
+    (:meth:`CleaningReport.to_frame`) says what each rule removed *after* the rules before it.
+    ``min_rows_per_customer`` is left out: it depends on which rows are left.
+    """
+    validate_transactions(frame)
+    removed = {
+        name: int((~rule(frame).fillna(False).astype(bool)).sum())
+        for name, (_, rule) in RULES.items()
+        if name != "min_rows_per_customer"
+    }
+    return pd.Series(removed, name="rows_it_would_remove").rename_axis("rule")
 
 
 def non_product_codes(frame: pd.DataFrame) -> pd.DataFrame:

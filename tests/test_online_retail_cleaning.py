@@ -3,8 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from prod2vec.cleaning import clean_transactions
-from prod2vec.data import DataSchemaError
+from prod2vec.online_retail import DataSchemaError, clean_transactions
 
 
 def test_reference_drops_missing_values_and_small_customers(transactions: pd.DataFrame) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from prod2vec.data import (
+from prod2vec.files import write_json_atomic, write_parquet_atomic
+from prod2vec.online_retail.source import (
     CACHE_FILENAME,
     SCHEMA,
     ZIP_FILENAME,
@@ -16,7 +17,6 @@ from prod2vec.data import (
     load_online_retail,
     validate_transactions,
 )
-from prod2vec.files import write_json_atomic, write_parquet_atomic
 
 
 def uci_style_zip() -> bytes:

@@ -1,0 +1,79 @@
+"""The notebooks' figures: what they draw from their inputs, and saving them atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from prod2vec.plots import (
+    plot_item_popularity,
+    plot_results,
+    plot_session_lengths,
+    plot_training_history,
+    plot_window_sweep,
+    save_figure,
+)
+
+matplotlib.use("Agg")
+SESSIONS = [["a", "b", "a"], ["a", "c"], ["d", "a", "b", "e"]]
+
+
+def results(models: list[str]) -> pd.DataFrame:
+    rows = [
+        (model, metric, 0.2, 0.1, 0.3) for model in models for metric in ("Recall@10", "MRR@10")
+    ]
+    return pd.DataFrame(rows, columns=["model", "metric", "value", "ci_low", "ci_high"])
+
+
+def test_item_popularity_plots_counts_by_rank_and_their_cumulative_share() -> None:
+    figure = plot_item_popularity(SESSIONS, title="t")
+    counts_axis, share_axis = figure.axes
+    assert counts_axis.get_xscale() == counts_axis.get_yscale() == "log"
+    np.testing.assert_array_equal(counts_axis.lines[0].get_ydata(), [4, 2, 1, 1, 1])
+    assert share_axis.lines[0].get_ydata()[-1] == pytest.approx(100)
+
+
+def test_session_lengths_one_histogram_per_named_set() -> None:
+    lengths = {"reference": pd.Series([2, 3, 4]), "clean": pd.Series([2, 2, 9])}
+    axis = plot_session_lengths(lengths).axes[0]
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert labels == ["reference (median 3)", "clean (median 2)"]
+
+
+def test_results_one_panel_per_metric_one_bar_per_model() -> None:
+    figure = plot_results(results(["m1", "m2", "m3"]))
+    assert [axis.get_title() for axis in figure.axes] == ["Recall@10", "MRR@10"]
+    assert all(len(axis.patches) == 3 for axis in figure.axes)
+
+
+def test_window_sweep_reads_the_window_from_the_model_name() -> None:
+    sweep = results(["CoOccurrence(window=1)", "CoOccurrence(window=5)"]).assign(
+        family="CoOccurrence"
+    )
+    axis = plot_window_sweep(sweep).axes[0]
+    assert [tick.get_text() for tick in axis.get_xticklabels()] == ["1", "5"]
+
+
+def test_training_history_draws_the_panels_it_has_columns_for() -> None:
+    history = pd.DataFrame(
+        {"Recall@10": [0.1, 0.2], "alpha": [0.02, 0.01], "loss": [5.0, 4.0]},
+        index=pd.Index([1, 2], name="epoch"),
+    )
+    figure = plot_training_history(history, best_epoch=2, stopped_epoch=2)
+    assert [axis.get_title() for axis in figure.axes] == [
+        "validation Recall@10",
+        "training loss",
+        "learning rate",
+    ]
+    assert len(plot_training_history(history.drop(columns="loss")).axes) == 2
+
+
+def test_save_figure_writes_a_png_and_nothing_else(tmp_path: Path) -> None:
+    path = save_figure(plot_item_popularity(SESSIONS), "popularity", folder=tmp_path)
+    assert path == tmp_path / "popularity.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [entry.name for entry in tmp_path.iterdir()] == ["popularity.png"]
