@@ -38,13 +38,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Tests re-run the notebooks; their figures go to a temporary folder, not into images/.
 test: setup data lint
-	$(PYTEST) $(NBVAL) tests notebooks
+	PROD2VEC_IMAGES_DIR=$$(mktemp -d) $(PYTEST) $(NBVAL) tests notebooks
 
 # The notebook checks alone, for example under another CPU's BLAS kernels:
 #   OPENBLAS_CORETYPE=Prescott make test-notebooks
 test-notebooks: setup data
-	$(PYTEST) $(NBVAL) notebooks
+	PROD2VEC_IMAGES_DIR=$$(mktemp -d) $(PYTEST) $(NBVAL) notebooks
 
 lab: setup data
 	$(BIN)/jupyter lab notebooks

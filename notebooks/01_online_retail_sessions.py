@@ -78,6 +78,8 @@ raw.dtypes.to_frame("dtype")
 # * other rows with **Quantity <= 0**: returns, damaged or lost stock written off;
 # * **service lines**: postage, carriage, discounts, manual corrections, bank charges.
 #
+# And some rows are **exact duplicates**: the same invoice line recorded twice.
+#
 # Each has a cleaning rule in `prod2vec.online_retail.cleaning`. Applied to the raw table on its
 # own, each rule would remove this many rows (`missing_values` is, in effect, the rows without a
 # CustomerID):
@@ -115,8 +117,9 @@ for recipe in RECIPES:
     display(report.summary())  # noqa: F821
 
 # %% [markdown]
-# The `reference` recipe keeps cancellations and postage in the sessions. The `clean` recipe
-# removes them too; once rows without a customer are gone, every row with Quantity <= 0 is a
+# The `reference` recipe keeps cancellations, postage and duplicate rows in the sessions, as the
+# original tutorial did (the report counts the duplicates it keeps). The `clean` recipe removes
+# them too; once rows without a customer are gone, every row with Quantity <= 0 is a
 # cancellation, so that rule finds nothing left to remove.
 #
 # ## Sessions

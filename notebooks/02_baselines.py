@@ -34,6 +34,10 @@
 # `most_similar` and of the original tutorial). Every number comes with a 95% bootstrap
 # confidence interval: the test pairs are resampled 2,000 times, so overlapping intervals mean
 # the difference may be luck.
+#
+# One consequence of excluding the query: when a customer bought the same item again, the pair's
+# target *is* the query, and no model can hit it. How many test pairs are such repeats bounds
+# every score below:
 
 # %%
 import json
@@ -53,6 +57,9 @@ split = data.split
 n_items = corpus_stats(split.train)["items"]
 print(f"{len(split.train):,} training sessions, {n_items:,} items, "
       f"{len(split.test):,} test and {len(split.validation):,} validation pairs")
+repeats = int((split.test["query"] == split.test["target"]).sum())
+print(f"{repeats} of {len(split.test):,} test pairs repeat the query item: no model that "
+      f"excludes the query can hit them, so Recall@10 is at most {1 - repeats / len(split.test):.3f}")
 
 # %% [markdown]
 # How hard is that? Ten items drawn at random from the catalogue would hit the target this often:

@@ -262,11 +262,18 @@ plt.show()
 #
 # ## Saving and loading the vectors
 #
-# The vectors are saved in Gensim's own `KeyedVectors` format (written through a temporary
-# file, so an interrupted save never leaves half a file) and load back identically.
+# The vectors are saved as a numpy `.npz` archive: item ids, vectors, training counts and the
+# output weights (`syn1neg`), which a later notebook uses to score items the way skip-gram
+# predicts them. It is written through a temporary file, so an interrupted save never leaves
+# half a file, and loaded with pickling switched off: unlike Gensim's own `.save` format (a
+# pickle), loading a file can never run code from it. The vectors load back identically.
 
 # %%
-path = save_vectors(early_stopped.vectors_, models_dir() / "word2vec_early_stopped.kv")
+path = save_vectors(
+    early_stopped.vectors_,
+    models_dir() / "word2vec_early_stopped.npz",
+    output_weights=early_stopped.model_.syn1neg,
+)
 reloaded = Word2VecRecommender.from_vectors(load_vectors(path), label="reloaded")
 same = (reloaded.recommend(split.test["query"]) == early_stopped.recommend(split.test["query"]))
 print(f"saved to {path.name}; identical recommendations after reload: {bool(same.all())}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -57,11 +58,12 @@ def transactions() -> pd.DataFrame:
 
 
 class _Server:
-    """Serves ``routes`` (path -> bytes). ``declared_lengths`` can claim a longer body."""
+    """Serves ``routes`` (path -> bytes); ``declared_lengths`` can claim a longer body."""
 
     def __init__(self) -> None:
         self.routes: dict[str, bytes] = {}
         self.declared_lengths: dict[str, int] = {}
+        self.trickle_seconds: dict[str, float] = {}  # path -> pause after every byte
         self.requests = 0
         server = self
 
@@ -77,7 +79,17 @@ class _Server:
                 length = server.declared_lengths.get(self.path, len(body))
                 self.send_header("Content-Length", str(length))
                 self.end_headers()
-                self.wfile.write(body)
+                pause = server.trickle_seconds.get(self.path)
+                try:
+                    if pause is None:
+                        self.wfile.write(body)
+                    else:  # one byte at a time; the body's length bounds the loop
+                        for offset in range(len(body)):
+                            self.wfile.write(body[offset : offset + 1])
+                            self.wfile.flush()
+                            time.sleep(pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should on a deadline
                 self.close_connection = True
 
             def log_message(self, *args: object) -> None:

@@ -207,7 +207,9 @@ def test_nbval_checks_records_within_their_tolerance(tmp_path: Path) -> None:
 
 
 @needs_data
-def test_a_deliberately_worse_notebook_03_fails_its_checks(tmp_path: Path) -> None:
+def test_a_deliberately_worse_notebook_03_fails_its_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Word2Vec trained for one epoch instead of up to 30: the training figures must fail.
 
     The notebook runs from a copy, in a project folder of its own (its figures, vectors and
@@ -228,6 +230,7 @@ def test_a_deliberately_worse_notebook_03_fails_its_checks(tmp_path: Path) -> No
     shutil.copytree(ROOT / "benchmarks" / "results", project / "benchmarks" / "results")
     copy = project / "notebooks" / notebook_path.name
     nbformat.write(notebook, copy)
+    monkeypatch.delenv("PROD2VEC_IMAGES_DIR", raising=False)  # figures go to its project
     environment = {
         "PROD2VEC_PROJECT_DIR": str(project),
         "PROD2VEC_DATA_DIR": str(data_dir()),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from prod2vec.online_retail import DataSchemaError, clean_transactions
+from prod2vec.online_retail import DataSchemaError, clean_transactions, rule_violations
 
 
 def test_reference_drops_missing_values_and_small_customers(transactions: pd.DataFrame) -> None:
@@ -21,6 +21,7 @@ def test_clean_also_drops_cancellations_returns_and_service_codes(
     cleaned, report = clean_transactions(transactions, "clean")
     assert report.removed_by_rule == {
         "missing_values": 1,
+        "duplicate_rows": 0,
         "cancellations": 1,
         "non_positive_quantity": 1,
         "non_product_codes": 1,
@@ -59,3 +60,28 @@ def test_all_customer_ids_missing(transactions: pd.DataFrame) -> None:
 def test_bad_schema_is_rejected(transactions: pd.DataFrame) -> None:
     with pytest.raises(DataSchemaError, match="missing columns"):
         clean_transactions(transactions.drop(columns=["CustomerID"]))
+
+
+def test_duplicate_rows_are_counted_kept_by_reference_and_dropped_by_clean(
+    transactions: pd.DataFrame,
+) -> None:
+    doubled = pd.concat([transactions, transactions.iloc[[0, 1, 5]]], ignore_index=True)
+    reference, reference_report = clean_transactions(doubled, "reference")
+    assert reference_report.before.duplicate_rows == 3
+    assert reference_report.after.duplicate_rows == 3  # kept, and said so
+    assert "duplicate_rows" in reference_report.summary().index
+    clean, clean_report = clean_transactions(doubled, "clean")
+    assert clean_report.removed_by_rule["duplicate_rows"] == 3
+    assert clean_report.after.duplicate_rows == 0
+    assert not clean.duplicated().any()
+
+
+def test_rule_violations_count_each_row_rule_on_its_own(transactions: pd.DataFrame) -> None:
+    doubled = pd.concat([transactions, transactions.iloc[[0]]], ignore_index=True)
+    assert rule_violations(doubled).to_dict() == {
+        "missing_values": 1,
+        "duplicate_rows": 1,
+        "cancellations": 1,
+        "non_positive_quantity": 2,
+        "non_product_codes": 1,
+    }

@@ -15,6 +15,7 @@ FOLDERS = ("images_dir", "models_dir", "benchmark_results_dir")
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.delenv("PROD2VEC_PROJECT_DIR", raising=False)
     monkeypatch.delenv("PROD2VEC_DATA_DIR", raising=False)
+    monkeypatch.delenv("PROD2VEC_IMAGES_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     return tmp_path
 
@@ -57,6 +58,8 @@ def test_environment_variables_override(
     assert paths.data_dir() == clean_environment / "cache"
     for folder in FOLDERS:
         assert getattr(paths, folder)().is_relative_to((clean_environment / "run").resolve())
+    monkeypatch.setenv("PROD2VEC_IMAGES_DIR", str(clean_environment / "figures"))
+    assert paths.images_dir() == clean_environment / "figures"
 
 
 def test_the_installed_package_location_does_not_matter(

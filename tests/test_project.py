@@ -98,3 +98,17 @@ def test_readme_commands_are_make_targets_and_ci_runs_the_test_command() -> None
         assert re.search(rf"^{command.split()[1]}:", makefile, re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^(time )?make test$", ci, re.MULTILINE)
+
+
+@pytest.mark.parametrize("root", ["notebooks", "."])
+def test_jupyterlab_pairs_the_notebooks_whatever_its_root(root: str) -> None:
+    """`make lab` serves notebooks/: Jupytext must find its configuration from there too."""
+    from jupytext.sync_contentsmanager import TextFileContentsManager
+
+    manager = TextFileContentsManager(root_dir=str(ROOT / root))
+    folder = "" if root == "notebooks" else "notebooks/"
+    for notebook in NOTEBOOKS:
+        path = folder + notebook.name
+        assert manager.get_config(path).formats == ["ipynb,py:percent"]
+        script = manager.get(path.replace(".ipynb", ".py"), content=True)["content"]
+        assert any(cell.get("outputs") for cell in script.cells), "the .py opens without outputs"

@@ -88,9 +88,9 @@ class LossLogger(CallbackAny2Vec):
     """Gensim's training loss per epoch.
 
     ``model.get_latest_training_loss()`` is a running sum since the start of the current
-    ``train()`` call, so the loss of an epoch is the difference of two readings; it restarts at
-    0 with every ``train()`` call, which ``on_train_begin`` accounts for. This works both with one
-    call per epoch and with one call for all epochs. Caveats: it is a single-precision sum that
+    ``train()`` call, so the loss of an epoch is the difference between the readings at its end
+    and at its beginning. That works both with one ``train()`` call per epoch (the sum restarts
+    at 0 every call) and with one call for all epochs. Caveats: it is a single-precision sum that
     loses precision on large corpora, it covers only the sampled negative pairs, and its scale
     depends on window, negative and corpus size, so compare it between epochs of one run, not
     between runs.
@@ -98,23 +98,22 @@ class LossLogger(CallbackAny2Vec):
 
     def __init__(self) -> None:
         self.losses: list[float] = []
-        self._previous = 0.0
+        self._at_epoch_begin = 0.0
 
-    def on_train_begin(self, model: Word2Vec) -> None:
-        self._previous = 0.0
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        self._at_epoch_begin = float(model.get_latest_training_loss())
 
     def on_epoch_end(self, model: Word2Vec) -> None:
-        cumulative = float(model.get_latest_training_loss())
-        self.losses.append(cumulative - self._previous)
-        self._previous = cumulative
+        self.losses.append(float(model.get_latest_training_loss()) - self._at_epoch_begin)
 
 
 class EarlyStopping(CallbackAny2Vec):
     """Stop when a validation metric has not improved by ``min_delta`` for ``patience`` epochs.
 
     Watches a :class:`MetricLogger` (which must come first in the callbacks list). On every
-    improvement it copies the input and output weights (arrays, not the model), and
-    :meth:`restore_best` puts them back when training ends, so the model is that of
+    improvement it copies every trainable array (the input vectors and the output weights of
+    negative sampling, ``syn1neg``, and of hierarchical softmax, ``syn1``: arrays, not the
+    model), and :meth:`restore_best` puts them back when training ends, so the model is that of
     ``best_epoch``. ``stopped_epoch`` is the last epoch that ran (None if it never stopped).
     """
 
@@ -150,9 +149,9 @@ class EarlyStopping(CallbackAny2Vec):
         value = self.monitor.latest(self.metric)
         if value > self.best_value + self.min_delta:
             self.best_value, self.best_epoch = value, self._epochs_seen
-            self._best_weights = {"vectors": model.wv.vectors.copy()}
-            if hasattr(model, "syn1neg"):
-                self._best_weights["syn1neg"] = model.syn1neg.copy()
+            self._best_weights = {
+                name: array.copy() for name, array in trainable_arrays(model).items()
+            }
         elif self._epochs_seen - self.best_epoch >= self.patience:
             self.stop_training = True
             self.stopped_epoch = self._epochs_seen
@@ -161,10 +160,18 @@ class EarlyStopping(CallbackAny2Vec):
         """Put back the weights of ``best_epoch`` (a no-op if no epoch ran)."""
         if not self._best_weights:
             return
-        model.wv.vectors[...] = self._best_weights["vectors"]
-        if "syn1neg" in self._best_weights:
-            model.syn1neg[...] = self._best_weights["syn1neg"]
+        for name, array in trainable_arrays(model).items():
+            array[...] = self._best_weights[name]
         model.wv.norms = None  # Gensim's cached norms belong to the last epoch's vectors
+
+
+def trainable_arrays(model: Word2Vec) -> dict[str, np.ndarray]:
+    """The arrays training changes: input vectors, and the output weights the model has."""
+    arrays = {"vectors": model.wv.vectors}
+    for name in ("syn1neg", "syn1"):
+        if isinstance(getattr(model, name, None), np.ndarray):
+            arrays[name] = getattr(model, name)
+    return arrays
 
 
 def training_history(metrics: MetricLogger, losses: LossLogger | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 from prod2vec.interactions import InteractionsError
 from prod2vec.online_retail import (
@@ -27,8 +28,29 @@ from prod2vec.online_retail import (
 )
 from prod2vec.paths import data_dir
 
-#: failures a user can fix, reported without a traceback
+#: failures a user can fix, reported without a traceback (DataCacheError is an OSError)
 EXPECTED_ERRORS = (DataDownloadError, DataSchemaError, InteractionsError, OSError, ValueError)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def download_url(text: str) -> str:
+    """An argparse type: an http(s) or file URL."""
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https", "file") or not (parsed.netloc or parsed.path):
+        raise argparse.ArgumentTypeError(
+            f"expected an http(s):// or file:// URL, got {text!r} (the default is {UCI_URL})"
+        )
+    return text
 
 
 def _fetch_data(args: argparse.Namespace) -> int:
@@ -55,8 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cache folder (default: $PROD2VEC_DATA_DIR, else the project's data/)",
     )
-    data.add_argument("--url", default=UCI_URL, help="where to download the zip from")
-    data.add_argument("--retries", type=int, default=3, help="download attempts (%(default)s)")
+    data.add_argument(
+        "--url", type=download_url, default=UCI_URL, help="where to download the zip from"
+    )
+    data.add_argument(
+        "--retries", type=positive_int, default=3, help="download attempts (%(default)s)"
+    )
     data.add_argument("--quiet", action="store_true", help="no progress bar")
     data.set_defaults(run=_fetch_data)
     return parser

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from prod2vec.sessions import flat_items
+from prod2vec.sessions import check_sessions, flat_items
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,8 @@ class EncodedSessions:
 
 def encode_sessions(sessions: Sequence[Sequence[str]]) -> EncodedSessions:
     """Flatten sessions into catalogue indices; the catalogue is sorted by (-count, item id)."""
+    check_sessions(sessions)
     lengths = np.fromiter((len(session) for session in sessions), dtype=np.int64)
-    if lengths.sum() == 0:
-        raise ValueError("No training data: the sessions hold no items.")
     flat = flat_items(sessions)
     first_seen_codes, first_seen_items = pd.factorize(flat)
     first_seen_items = np.asarray(first_seen_items, dtype=str)

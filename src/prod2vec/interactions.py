@@ -16,6 +16,9 @@ never a source's own column names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 
 USER = "user"
@@ -25,6 +28,33 @@ TIME = "time"
 
 class InteractionsError(ValueError):
     """A table is not a valid interactions frame."""
+
+
+def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
+    """``items`` as a 1-D string array: the one item-id type, checked where ids enter.
+
+    Raises
+    ------
+    TypeError
+        One bare string instead of a sequence (it would be read character by character), or
+        an id that is not a string (``85123.0`` would silently match nothing).
+    """
+    if isinstance(items, str | bytes):
+        raise TypeError(
+            f"{what} must be a sequence of item ids, not one string: write [{items!r}]."
+        )
+    if isinstance(items, np.ndarray) and items.dtype.kind == "U" and items.ndim == 1:
+        return items
+    values = np.asarray(list(items), dtype=object)
+    if values.ndim != 1:
+        raise TypeError(f"{what} must be a flat sequence of item ids, got shape {values.shape}.")
+    for value in values:
+        if not isinstance(value, str):
+            raise TypeError(
+                f"{what} must be strings, the project's item-id type; got the "
+                f"{type(value).__name__} {value!r}. Convert first, e.g. '85123' not 85123.0."
+            )
+    return values.astype(str)
 
 
 def validate_interactions(frame: pd.DataFrame) -> pd.DataFrame:

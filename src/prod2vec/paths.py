@@ -51,7 +51,13 @@ def data_dir() -> Path:
 
 
 def images_dir() -> Path:
-    """Figures the notebooks save for the README: ``images/`` in the project folder."""
+    """Figures the notebooks save for the README: ``$PROD2VEC_IMAGES_DIR``, else ``images/``.
+
+    ``make test`` points it at a temporary folder: re-running the notebooks as tests never
+    rewrites the committed figures.
+    """
+    if env := os.environ.get("PROD2VEC_IMAGES_DIR"):
+        return Path(env).expanduser()
     return project_dir() / "images"
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from prod2vec.interactions import as_item_ids
 from prod2vec.metrics import PAD
 from prod2vec.ranking import ranks_in_rows, top_k_indices
 
@@ -97,7 +98,7 @@ class Recommender(ABC):
     def index_of(self, items: Sequence[str]) -> np.ndarray:
         """Catalogue position of every item, -1 for items the model does not know."""
         self._check_fitted()
-        return self._position.get_indexer(np.asarray(items, dtype=str))
+        return self._position.get_indexer(as_item_ids(items))
 
     def ranks_of(
         self,

@@ -46,6 +46,48 @@ def sessionize(interactions: pd.DataFrame) -> pd.Series:
     return ordered.groupby(USER, sort=True)[ITEM].agg(list).rename("items")
 
 
+def check_sessions(sessions: Iterable[Sequence[str]]) -> int:
+    """Check training sessions where they enter a model; return how many items they hold.
+
+    Sessions must be re-iterable (a list, or a corpus object that can be iterated again: models
+    read it more than once), each a list of string item ids.
+
+    Raises
+    ------
+    TypeError
+        A one-shot iterator (a generator), a session given as one string, or a non-string id.
+    ValueError
+        No items at all.
+    """
+    if isinstance(sessions, str | bytes | pd.DataFrame):
+        raise TypeError(
+            "sessions must be a list of sessions (lists of item ids), "
+            f"got {type(sessions).__name__}."
+        )
+    if iter(sessions) is sessions:
+        raise TypeError(
+            "sessions is a one-shot iterator (a generator?): models read the sessions more than "
+            "once, so it would train on nothing after the first pass. Pass list(sessions)."
+        )
+    tokens = 0
+    for number, session in enumerate(sessions):
+        if isinstance(session, str | bytes):
+            raise TypeError(
+                f"Session {number} is the string {session[:40]!r}, not a list of item ids: it "
+                f"would be read character by character. Write it as [{session[:40]!r}, ...]."
+            )
+        for item in session:
+            if not isinstance(item, str):
+                raise TypeError(
+                    f"Session {number} holds the {type(item).__name__} {item!r}: item ids are "
+                    "strings. Convert them first (e.g. '85123', not 85123 or 85123.0)."
+                )
+        tokens += len(session)
+    if tokens == 0:
+        raise ValueError("No training data: the sessions hold no items.")
+    return tokens
+
+
 def flat_items(sessions: Iterable[Sequence[str]]) -> np.ndarray:
     """Every item occurrence of ``sessions``, session after session, as a string array."""
     return np.array(list(chain.from_iterable(sessions)), dtype=str)

@@ -13,8 +13,11 @@ of the best epoch, and the number of epochs to plan is a hyperparameter to tune.
 
 from __future__ import annotations
 
+import inspect
+import math
 import re
 import sys
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +29,7 @@ from gensim.models.callbacks import CallbackAny2Vec
 
 from prod2vec.files import atomic_path
 from prod2vec.recommender import Recommender
+from prod2vec.sessions import check_sessions
 
 #: Gensim's defaults, spelled out: CBOW, 100 dimensions, window 5, items seen fewer than 5 times
 #: dropped, 5 epochs. Made for large text corpora, not for 400k purchases.
@@ -54,6 +58,83 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 DEFAULT_SEED = 42
+
+#: Word2Vec keywords that train_word2vec sets itself (seed and workers are its own arguments)
+_SET_BY_TRAINING = {"sentences", "corpus_file", "callbacks", "compute_loss", "seed", "workers"}
+#: every other keyword of Gensim's Word2Vec is accepted in ``params``
+WORD2VEC_KEYWORDS = frozenset(inspect.signature(Word2Vec).parameters) - _SET_BY_TRAINING
+
+_POSITIVE_INTEGERS = ("vector_size", "window", "epochs", "batch_words")
+_NON_NEGATIVE_INTEGERS = ("min_count", "negative")
+_FLAGS = ("sg", "hs", "cbow_mean")
+_OPTIONAL_POSITIVE_INTEGERS = ("max_vocab_size", "max_final_vocab")
+
+
+def check_word2vec_settings(settings: Mapping[str, Any]) -> None:
+    """Refuse Word2Vec settings Gensim would hang on, ignore, or silently truncate.
+
+    Raises
+    ------
+    ValueError
+        An unknown keyword, or a value out of its range (each named, with the range).
+    TypeError
+        A float where an integer is needed (``epochs=2.7`` would silently run 2 epochs).
+    """
+    unknown = sorted(set(settings) - WORD2VEC_KEYWORDS)
+    if unknown:
+        reserved = sorted(set(unknown) & _SET_BY_TRAINING)
+        hint = (
+            f" ({', '.join(reserved)}: set by train_word2vec; pass seed= and workers= to it)"
+            if reserved
+            else ""
+        )
+        raise ValueError(
+            f"Unknown Word2Vec parameters {unknown}{hint}; Gensim's Word2Vec accepts "
+            f"{sorted(WORD2VEC_KEYWORDS)}."
+        )
+
+    def integer(name: str, low: int) -> None:
+        value = settings[name]
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"{name} must be an integer, got {value!r}.")
+        if value < low:
+            raise ValueError(f"{name} must be at least {low}, got {value}.")
+
+    for name in _POSITIVE_INTEGERS:
+        if name in settings:
+            integer(name, 1)
+    for name in _NON_NEGATIVE_INTEGERS:
+        if name in settings:
+            integer(name, 0)
+    for name in _OPTIONAL_POSITIVE_INTEGERS:
+        if settings.get(name) is not None:
+            integer(name, 1)
+    for name in _FLAGS:
+        if name in settings and settings[name] not in (0, 1):
+            raise ValueError(f"{name} must be 0 or 1, got {settings[name]!r}.")
+    for name, low, inclusive in (
+        ("alpha", 0.0, False),
+        ("min_alpha", 0.0, True),
+        ("sample", 0.0, True),
+    ):
+        if name in settings:
+            value = settings[name]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise TypeError(f"{name} must be a finite number, got {value!r}.")
+            if value < low or (value == low and not inclusive):
+                raise ValueError(f"{name} must be {'>=' if inclusive else '>'} {low}, got {value}.")
+    if "ns_exponent" in settings and not math.isfinite(float(settings["ns_exponent"])):
+        raise ValueError(f"ns_exponent must be finite, got {settings['ns_exponent']!r}.")
+    if settings.get("min_alpha", 0.0) > settings.get("alpha", math.inf):
+        raise ValueError(
+            f"min_alpha ({settings['min_alpha']}) must not exceed alpha ({settings['alpha']})."
+        )
+    if settings.get("negative", 5) == 0 and settings.get("hs", 0) == 0:
+        raise ValueError("negative=0 with hs=0 leaves nothing to train: use negative > 0 or hs=1.")
 
 
 def linear_alpha_schedule(alpha: float, min_alpha: float, epochs: int) -> np.ndarray:
@@ -104,14 +185,13 @@ def train_word2vec(
     >>> model = train_word2vec(split.train, callbacks=[logger, stopper])  # doctest: +SKIP
     """
     settings = {**DEFAULT_PARAMS, **(params or {})}
-    unknown = set(settings) - set(OUT_OF_THE_BOX)
-    if unknown:
-        raise ValueError(
-            f"Unknown Word2Vec parameters {sorted(unknown)}; known: {sorted(OUT_OF_THE_BOX)}."
-        )
-    if not any(len(sentence) for sentence in sentences):
-        raise ValueError("No training data: the sentences hold no items.")
-    epochs = int(settings.pop("epochs"))
+    check_word2vec_settings(settings)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer, got {seed!r}.")
+    check_sessions(sentences)
+    epochs = settings.pop("epochs")
     schedule = linear_alpha_schedule(settings["alpha"], settings["min_alpha"], epochs)
     model = Word2Vec(**settings, seed=seed, workers=workers, compute_loss=True)
     model.build_vocab(sentences)
@@ -119,6 +199,9 @@ def train_word2vec(
         raise ValueError(
             f"No item occurs at least min_count={settings['min_count']} times; lower min_count."
         )
+    epoch_events = [_EpochEvents(callback) for callback in callbacks]
+    for callback in callbacks:
+        callback.on_train_begin(model)
     with _without_spurious_gensim_reports():
         for epoch in range(epochs):
             model.train(
@@ -128,14 +211,34 @@ def train_word2vec(
                 start_alpha=float(schedule[epoch]),
                 end_alpha=float(schedule[epoch + 1]),
                 compute_loss=True,
-                callbacks=list(callbacks),
+                callbacks=epoch_events,
             )
             if any(getattr(callback, "stop_training", False) for callback in callbacks):
                 break
     for callback in callbacks:
         if hasattr(callback, "restore_best"):
             callback.restore_best(model)
+    for callback in callbacks:
+        callback.on_train_end(model)
     return model
+
+
+class _EpochEvents(CallbackAny2Vec):
+    """Hands Gensim's epoch events to ``callback`` (Gensim 4 fires no batch events).
+
+    Each ``train()`` call of Gensim fires ``on_train_begin`` and ``on_train_end``; training one
+    epoch per call would fire them every epoch, so :func:`train_word2vec` fires them itself,
+    once per training, and passes Gensim only this forwarder of the epoch events.
+    """
+
+    def __init__(self, callback: CallbackAny2Vec) -> None:
+        self.callback = callback
+
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        self.callback.on_epoch_begin(model)
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self.callback.on_epoch_end(model)
 
 
 #: What Gensim 4.4's Cython BLAS wrappers (``our_dot_float``/``our_dot_double``) print when a
@@ -268,22 +371,91 @@ class Word2VecRecommender(Recommender):
         return self._unit[query_index] @ self._unit.T
 
 
-def save_vectors(vectors: KeyedVectors, path: str | Path) -> Path:
-    """Save in Gensim's native KeyedVectors format, as one file, through a temp file + rename."""
+class VectorFileError(ValueError):
+    """A file is not a vectors file written by :func:`save_vectors`."""
+
+
+def save_vectors(
+    vectors: KeyedVectors, path: str | Path, output_weights: np.ndarray | None = None
+) -> Path:
+    """Save item vectors as a numpy ``.npz`` archive that loads without running any code.
+
+    The archive holds ``keys`` (item ids), ``vectors``, ``counts`` (training frequencies) and,
+    if given, ``output_weights`` (Word2Vec's ``syn1neg``, for scoring items as skip-gram
+    predicts them). Nothing is pickled, unlike Gensim's native ``.save``; it is written through
+    a temporary file and a rename.
+
+    Parameters
+    ----------
+    vectors : gensim.models.KeyedVectors
+        Usually ``model.wv``.
+    path : str or Path
+        Where to write (``.npz`` by convention).
+    output_weights : numpy.ndarray, optional
+        One row per item, in the order of ``vectors``.
+    """
+    keys = np.asarray(vectors.index_to_key, dtype=str)
+    counts = np.asarray(vectors.expandos.get("count", np.zeros(len(keys))), dtype=np.int64)
+    arrays = {"keys": keys, "vectors": np.asarray(vectors.vectors), "counts": counts}
+    if output_weights is not None:
+        if np.shape(output_weights)[0] != len(keys):
+            raise ValueError(
+                f"output_weights has {np.shape(output_weights)[0]} rows for {len(keys)} items."
+            )
+        arrays["output_weights"] = np.asarray(output_weights)
     path = Path(path)
     with atomic_path(path) as temporary, temporary.open("wb") as handle:
-        vectors.save(handle)
+        np.savez(handle, **arrays)
     return path
 
 
-def load_vectors(path: str | Path) -> KeyedVectors:
-    """Load vectors saved by :func:`save_vectors` (Gensim's ``KeyedVectors.load``)."""
+def _read_vector_file(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No saved vectors at {path}; save them with save_vectors().")
-    loaded = KeyedVectors.load(str(path))
-    if not isinstance(loaded, KeyedVectors):
-        raise TypeError(
-            f"{path} holds a {type(loaded).__name__}, not KeyedVectors; save model.wv instead."
-        )
-    return loaded
+    hint = "Save the vectors again with prod2vec.word2vec.save_vectors()."
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise VectorFileError(
+            f"{path} is not a vectors file written by save_vectors ({error}). Nothing in it "
+            f"was run. {hint}"
+        ) from error
+    keys, vectors = arrays.get("keys"), arrays.get("vectors")
+    counts = arrays.get("counts")
+    problems = []
+    if keys is None or vectors is None or counts is None:
+        problems.append(f"it holds {sorted(arrays)}, not keys, vectors and counts")
+    elif keys.ndim != 1 or keys.dtype.kind != "U" or vectors.ndim != 2:
+        problems.append("keys must be a 1-D string array and vectors a 2-D array")
+    elif not (len(keys) == len(vectors) == len(counts)) or len(set(keys)) != len(keys):
+        problems.append("keys, vectors and counts differ in length, or keys repeat")
+    elif "output_weights" in arrays and arrays["output_weights"].shape[0] != len(keys):
+        problems.append("output_weights has another number of rows than there are keys")
+    if problems:
+        raise VectorFileError(f"{path} is not a valid vectors file: {problems[0]}. {hint}")
+    return arrays
+
+
+def load_vectors(path: str | Path) -> KeyedVectors:
+    """Load item vectors saved by :func:`save_vectors`; loading runs no code from the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path``.
+    VectorFileError
+        Anything else: a pickle (Gensim's native format included), a truncated or foreign file.
+    """
+    arrays = _read_vector_file(path)
+    vectors = KeyedVectors(vector_size=arrays["vectors"].shape[1], count=0)
+    vectors.add_vectors(arrays["keys"].tolist(), arrays["vectors"])
+    vectors.allocate_vecattrs(["count"], [np.int64])
+    vectors.expandos["count"][:] = arrays["counts"]
+    return vectors
+
+
+def load_output_weights(path: str | Path) -> np.ndarray | None:
+    """The output weights saved with the vectors at ``path``, or None if none were saved."""
+    return _read_vector_file(path).get("output_weights")

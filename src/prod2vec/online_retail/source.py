@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import http.client
 import io
+import tempfile
 import time
+import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 from tqdm import tqdm
 
 from prod2vec.files import atomic_path, write_parquet_atomic
@@ -54,12 +58,17 @@ class DataDownloadError(RuntimeError):
     """The dataset could not be downloaded or the downloaded file is unusable."""
 
 
+class DataCacheError(OSError):
+    """The cache folder cannot be written, or a cached file cannot be read."""
+
+
 def load_online_retail(
     folder: str | Path | None = None,
     *,
     url: str = UCI_URL,
     download: bool = True,
     timeout: float = 60.0,
+    deadline: float = 900.0,
     retries: int = 3,
     retry_wait: float = 2.0,
     progress: bool = True,
@@ -74,9 +83,9 @@ def load_online_retail(
         Where to download the official zip from when there is no cache.
     download : bool
         If False, never touch the network: raise if neither cache nor zip is present.
-    timeout, retry_wait : float
-        Per-request socket timeout and the first wait between attempts, in seconds (the
-        wait doubles after each failure).
+    timeout, deadline, retry_wait : float
+        In seconds: how long one read may wait, how long one download attempt may take in
+        all, and the first wait between attempts (it doubles after each failure).
     retries : int
         Number of download attempts.
     progress : bool
@@ -91,22 +100,32 @@ def load_online_retail(
     ------
     DataDownloadError
         The download failed; the message says where to put the file by hand.
+    DataCacheError
+        The cache is unreadable (and there is no zip to rebuild it from), or the folder cannot
+        be written; the message names the file or folder and the fix.
     FileNotFoundError
         ``download=False`` and nothing is cached.
     """
     folder = Path(folder) if folder is not None else data_dir()
     cache = folder / CACHE_FILENAME
-    if cache.is_file():
-        return validate_transactions(pd.read_parquet(cache))
-
     archive = folder / ZIP_FILENAME
+    if cache.is_file():
+        try:
+            return _read_cache(cache)
+        except DataCacheError as error:
+            if not archive.is_file():
+                raise
+            warnings.warn(f"{error} Rebuilding it from {archive}.", stacklevel=2)
+
+    if not archive.is_file() and not download:
+        raise FileNotFoundError(f"No cached dataset and download=False. {_manual_hint(folder)}")
+    check_writable(folder)
     if not archive.is_file():
-        if not download:
-            raise FileNotFoundError(f"No cached dataset and download=False. {_manual_hint(folder)}")
         download_file(
             url,
             archive,
             timeout=timeout,
+            deadline=deadline,
             retries=retries,
             retry_wait=retry_wait,
             progress=progress,
@@ -115,6 +134,41 @@ def load_online_retail(
     frame = read_uci_zip(archive)
     write_parquet_atomic(frame, cache)
     return frame
+
+
+def _read_cache(cache: Path) -> pd.DataFrame:
+    rebuild = f"Delete {cache} and run again to rebuild it (python -m prod2vec data)."
+    try:
+        frame = pd.read_parquet(cache)
+    except (OSError, ValueError, pyarrow.ArrowException) as error:
+        raise DataCacheError(f"The cache {cache} is unreadable ({error}). {rebuild}") from error
+    if frame.empty:
+        raise DataCacheError(f"The cache {cache} holds no rows. {rebuild}")
+    try:
+        return validate_transactions(frame)
+    except DataSchemaError as error:
+        raise DataCacheError(
+            f"The cache {cache} is not the Online Retail table: {error} {rebuild}"
+        ) from error
+
+
+def check_writable(folder: Path) -> None:
+    """Make sure files can be created in ``folder`` (creating it if needed).
+
+    Raises
+    ------
+    DataCacheError
+        Naming the folder, what the system said, and how to choose another.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise DataCacheError(
+            f"Cannot write to the data folder {folder} ({error.strerror or error}). Choose a "
+            "writable folder with --data-dir or the PROD2VEC_DATA_DIR environment variable."
+        ) from error
 
 
 def _manual_hint(folder: Path) -> str:
@@ -129,6 +183,7 @@ def download_file(
     destination: str | Path,
     *,
     timeout: float = 60.0,
+    deadline: float = 900.0,
     retries: int = 3,
     retry_wait: float = 2.0,
     progress: bool = True,
@@ -137,8 +192,10 @@ def download_file(
     """Download a zip from ``url`` to ``destination`` with a timeout, retries and a progress bar.
 
     Each attempt streams into a temporary file beside ``destination``; a response shorter than
-    its ``Content-Length`` or a file that is not a readable zip fails the attempt and is
-    deleted. Only a complete, valid zip is renamed onto ``destination``.
+    its ``Content-Length``, one slower than ``deadline`` or a file that is not a readable zip
+    fails the attempt and is deleted. Only a complete, valid zip is renamed onto
+    ``destination``. Temporary files older than ``deadline``, left by a killed download, are
+    removed first. Network failures are retried; a folder that cannot be written is not.
 
     Parameters
     ----------
@@ -146,7 +203,7 @@ def download_file(
         What to download.
     destination : str or Path
         Where the zip ends up.
-    timeout, retries, retry_wait, progress
+    timeout, deadline, retries, retry_wait, progress
         As in :func:`load_online_retail`.
     manual_hint : str
         Appended to the error when every attempt failed.
@@ -154,15 +211,25 @@ def download_file(
     if retries < 1:
         raise ValueError(f"retries must be >= 1, got {retries}")
     destination = Path(destination)
+    check_writable(destination.parent)
+    remove_stale_temporaries(destination, older_than=deadline)
     errors: list[str] = []
     wait = retry_wait
     for attempt in range(1, retries + 1):
         try:
             with atomic_path(destination) as temporary:
-                _download_once(url, temporary, timeout=timeout, progress=progress)
+                _download_once(
+                    url, temporary, timeout=timeout, deadline=deadline, progress=progress
+                )
                 _check_zip(temporary)
             return destination
-        except (OSError, http.client.HTTPException, DataDownloadError) as error:
+        except (
+            urllib.error.URLError,
+            http.client.HTTPException,
+            TimeoutError,
+            ConnectionError,
+            DataDownloadError,
+        ) as error:
             errors.append(f"attempt {attempt}: {error}")
             if attempt < retries:
                 time.sleep(wait)
@@ -172,7 +239,27 @@ def download_file(
     )
 
 
-def _download_once(url: str, target: Path, *, timeout: float, progress: bool) -> None:
+def remove_stale_temporaries(destination: Path, older_than: float) -> list[Path]:
+    """Delete temporary files of ``destination`` older than ``older_than`` seconds; list them.
+
+    A download killed mid-way (Ctrl-C twice, a closed laptop) leaves its temporary file
+    behind; a younger one may belong to a download still running elsewhere.
+    """
+    cutoff = time.time() - older_than
+    stale = [
+        path
+        for path in destination.parent.glob(f".{destination.name}.*.tmp")
+        if path.stat().st_mtime < cutoff
+    ]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def _download_once(
+    url: str, target: Path, *, timeout: float, deadline: float, progress: bool
+) -> None:
+    started = time.monotonic()
     with (
         urllib.request.urlopen(url, timeout=timeout) as response,  # noqa: S310 (http(s) URL)
         target.open("wb") as sink,
@@ -182,10 +269,16 @@ def _download_once(url: str, target: Path, *, timeout: float, progress: bool) ->
         with tqdm(
             total=expected, unit="B", unit_scale=True, desc="Online Retail", disable=not progress
         ) as bar:
-            while chunk := response.read(1 << 16):
+            # read1 returns what has arrived (up to 64 KiB): the bar moves on a slow link too
+            while chunk := response.read1(1 << 16):
                 sink.write(chunk)
                 received += len(chunk)
                 bar.update(len(chunk))
+                if time.monotonic() - started > deadline:
+                    raise DataDownloadError(
+                        f"too slow: {received:,} of {expected or '?'} bytes after the "
+                        f"{deadline:g} s deadline"
+                    )
     if expected is not None and received != expected:
         raise DataDownloadError(f"incomplete download: {received} of {expected} bytes")
 
@@ -218,11 +311,17 @@ def read_uci_zip(path: str | Path) -> pd.DataFrame:
         raise DataDownloadError(
             f"{path} is not a valid zip ({error}). Delete it and run again to download it anew."
         ) from error
-    raw = pd.read_excel(
-        io.BytesIO(workbook),
-        engine="openpyxl",
-        dtype={"InvoiceNo": str, "StockCode": str, "Description": str, "Country": str},
-    )
+    try:
+        raw = pd.read_excel(
+            io.BytesIO(workbook),
+            engine="openpyxl",
+            dtype={"InvoiceNo": str, "StockCode": str, "Description": str, "Country": str},
+        )
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
+        raise DataDownloadError(
+            f"{path} holds {members[0]!r}, which is not a readable Excel workbook ({error}). "
+            "Delete the zip and run again to download it anew."
+        ) from error
     return validate_transactions(normalize_transactions(raw))
 
 
