@@ -228,6 +228,7 @@ def test_a_deliberately_worse_notebook_03_fails_its_checks(
     project = tmp_path / "project"
     (project / "notebooks").mkdir(parents=True)
     shutil.copytree(ROOT / "benchmarks" / "results", project / "benchmarks" / "results")
+    shutil.copytree(ROOT / "data" / "hpo", project / "data" / "hpo")
     copy = project / "notebooks" / notebook_path.name
     nbformat.write(notebook, copy)
     monkeypatch.delenv("PROD2VEC_IMAGES_DIR", raising=False)  # figures go to its project

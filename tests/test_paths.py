@@ -8,7 +8,7 @@ import pytest
 
 from prod2vec import paths
 
-FOLDERS = ("images_dir", "models_dir", "benchmark_results_dir")
+FOLDERS = ("images_dir", "models_dir", "benchmark_results_dir", "hpo_dir")
 
 
 @pytest.fixture

@@ -31,10 +31,17 @@ class MetricLogger(CallbackAny2Vec):
     learning rate used so far (Gensim sets the rate per batch of words).
     """
 
-    def __init__(self, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True) -> None:
+    def __init__(
+        self,
+        pairs: pd.DataFrame,
+        k: int = 10,
+        exclude_query: bool = True,
+        scoring: str = "input-input",
+    ) -> None:
         self.pairs = pairs
         self.k = k
         self.exclude_query = exclude_query
+        self.scoring = scoring
         self.rows: list[dict[str, float]] = []
         self._recommender: Word2VecRecommender | None = None
         self._started: float | None = None
@@ -51,7 +58,9 @@ class MetricLogger(CallbackAny2Vec):
         started = time.perf_counter()
         if self._recommender is None:
             # the vocabulary is fixed during training: look the pairs up once
-            self._recommender = Word2VecRecommender.from_vectors(model.wv)
+            self._recommender = Word2VecRecommender.from_vectors(
+                model.wv, output_weights=getattr(model, "syn1neg", None), scoring=self.scoring
+            )
             self._pair_index = (
                 self._recommender.index_of(self.pairs["query"]),
                 self._recommender.index_of(self.pairs["target"]),
@@ -163,6 +172,25 @@ class EarlyStopping(CallbackAny2Vec):
         for name, array in trainable_arrays(model).items():
             array[...] = self._best_weights[name]
         model.wv.norms = None  # Gensim's cached norms belong to the last epoch's vectors
+
+
+class StopAfterEpoch(CallbackAny2Vec):
+    """Stop training after ``epoch`` epochs of a longer planned schedule.
+
+    To retrain a configuration for the number of epochs at which it peaked on validation,
+    without validation pairs (``train_word2vec`` keeps the planned schedule's learning rates).
+    """
+
+    def __init__(self, epoch: int) -> None:
+        if epoch < 1:
+            raise ValueError(f"epoch must be at least 1, got {epoch}.")
+        self.epoch = epoch
+        self.stop_training = False
+        self._epochs_seen = 0
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self._epochs_seen += 1
+        self.stop_training = self._epochs_seen >= self.epoch
 
 
 def trainable_arrays(model: Word2Vec) -> dict[str, np.ndarray]:

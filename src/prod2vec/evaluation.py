@@ -70,12 +70,25 @@ def results_table(
     pandas.DataFrame
         Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``.
     """
+    per_model = {
+        model.name: pair_metrics(model, pairs, k=k, exclude_query=exclude_query) for model in models
+    }
+    return summarise_pair_metrics(per_model, n_resamples=n_resamples, seed=seed)
+
+
+def summarise_pair_metrics(
+    per_model: dict[str, pd.DataFrame], n_resamples: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """The tidy results table of per-pair metrics already computed (or read from a file).
+
+    Every model is resampled with the same bootstrap indices (same ``seed``), so a model whose
+    per-pair metrics come from a file joins a :func:`results_table` on equal terms.
+    """
     rows = []
-    for model in models:
-        metrics = pair_metrics(model, pairs, k=k, exclude_query=exclude_query)
+    for name, metrics in per_model.items():
         for metric in metrics.columns:
             low, high = bootstrap_ci(metrics[metric].to_numpy(), n_resamples, seed=seed)
-            rows.append((model.name, metric, metrics[metric].mean(), low, high))
+            rows.append((name, metric, metrics[metric].mean(), low, high))
     return pd.DataFrame(rows, columns=["model", "metric", "value", "ci_low", "ci_high"])
 
 

@@ -40,6 +40,14 @@ def write_parquet_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as CSV (no index), atomically."""
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)
+    return path
+
+
 def write_json_atomic(content: Any, path: str | Path) -> Path:
     """Write ``content`` to ``path`` as indented JSON, atomically."""
     path = Path(path)

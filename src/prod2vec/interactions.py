@@ -38,13 +38,15 @@ def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
     TypeError
         One bare string instead of a sequence (it would be read character by character), or
         an id that is not a string (``85123.0`` would silently match nothing).
+    ValueError
+        An id with a NUL character (numpy's string arrays would silently drop a trailing one).
     """
     if isinstance(items, str | bytes):
         raise TypeError(
             f"{what} must be a sequence of item ids, not one string: write [{items!r}]."
         )
     if isinstance(items, np.ndarray) and items.dtype.kind == "U" and items.ndim == 1:
-        return items
+        return items  # numpy has already dropped any trailing NUL: nothing to check
     values = np.asarray(list(items), dtype=object)
     if values.ndim != 1:
         raise TypeError(f"{what} must be a flat sequence of item ids, got shape {values.shape}.")
@@ -54,6 +56,8 @@ def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
                 f"{what} must be strings, the project's item-id type; got the "
                 f"{type(value).__name__} {value!r}. Convert first, e.g. '85123' not 85123.0."
             )
+        if "\x00" in value:
+            raise ValueError(f"{what} must not contain NUL characters, got {value!r}.")
     return values.astype(str)
 
 

@@ -66,6 +66,15 @@ def models_dir() -> Path:
     return project_dir() / "models"
 
 
+def hpo_dir() -> Path:
+    """Committed hyperparameter-sweep results: ``data/hpo/`` in the project folder.
+
+    Unlike the dataset cache, these are the project's own results, made by the commands they
+    record, so they live in the project even when ``$PROD2VEC_DATA_DIR`` moves the cache.
+    """
+    return project_dir() / "data" / "hpo"
+
+
 def benchmark_results_dir() -> Path:
     """Figures written by the scripts under ``benchmarks/``: ``benchmarks/results/``."""
     return project_dir() / "benchmarks" / "results"

@@ -82,6 +82,8 @@ def check_sessions(sessions: Iterable[Sequence[str]]) -> int:
                     f"Session {number} holds the {type(item).__name__} {item!r}: item ids are "
                     "strings. Convert them first (e.g. '85123', not 85123 or 85123.0)."
                 )
+            if "\x00" in item:
+                raise ValueError(f"Session {number} holds {item!r}: ids must not contain NUL.")
         tokens += len(session)
     if tokens == 0:
         raise ValueError("No training data: the sessions hold no items.")

@@ -306,15 +306,35 @@ def unit_vectors(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, np.finfo(vectors.dtype).tiny)
 
 
+#: How an embedding scores a candidate item for a query item (both cosine similarities):
+#: ``input-input`` compares the two input vectors (Gensim's ``most_similar``: "bought in
+#: similar contexts"); ``input-output`` compares the query's input vector with the candidate's
+#: output vector (``syn1neg``), which is what skip-gram is trained to predict: "bought near it".
+SCORINGS = ("input-input", "input-output")
+
+
 class Word2VecRecommender(Recommender):
-    """Cosine nearest neighbours of the query item in a Word2Vec embedding.
+    """Nearest items to the query item in a Word2Vec embedding, by cosine similarity.
 
     ``fit`` trains a model with :func:`train_word2vec`; :meth:`from_vectors` wraps vectors
     trained elsewhere or loaded with :func:`load_vectors`. Scores for a whole batch of queries
-    are one product of the normalised query rows with the normalised matrix, so there is no
+    are one product of the normalised query rows with a normalised matrix, so there is no
     per-query ``most_similar`` call. Like ``most_similar``, the query item is excluded by
     default; items the model has never seen (or dropped by ``min_count``) are misses.
     Callbacks keep the state of one training: give each ``fit`` new ones.
+
+    Parameters
+    ----------
+    params : mapping, optional
+        Word2Vec settings for :func:`train_word2vec`.
+    seed, workers : int
+        As in :func:`train_word2vec`.
+    callbacks : sequence of CallbackAny2Vec
+        Callbacks of this one training.
+    label : str
+        The name in results tables.
+    scoring : str
+        One of :data:`SCORINGS`; ``input-output`` needs negative sampling (``negative > 0``).
     """
 
     def __init__(
@@ -324,39 +344,59 @@ class Word2VecRecommender(Recommender):
         workers: int = 1,
         callbacks: Sequence[CallbackAny2Vec] = (),
         label: str = "Word2Vec",
+        scoring: str = "input-input",
     ) -> None:
+        if scoring not in SCORINGS:
+            raise ValueError(f"Unknown scoring {scoring!r}; choose one of {SCORINGS}.")
         self.params = dict(params or {})
         self.seed = seed
         self.workers = workers
         self.callbacks = list(callbacks)
         self.label = label
+        self.scoring = scoring
 
     @property
     def name(self) -> str:
         return self.label
 
     @classmethod
-    def from_vectors(cls, vectors: KeyedVectors, label: str = "Word2Vec") -> Word2VecRecommender:
-        """A recommender over already trained vectors."""
-        recommender = cls(label=label)
-        recommender.use_vectors(vectors)
+    def from_vectors(
+        cls,
+        vectors: KeyedVectors,
+        label: str = "Word2Vec",
+        output_weights: np.ndarray | None = None,
+        scoring: str = "input-input",
+    ) -> Word2VecRecommender:
+        """A recommender over already trained vectors (and output weights, for input-output)."""
+        recommender = cls(label=label, scoring=scoring)
+        recommender.use_vectors(vectors, output_weights)
         return recommender
 
     def fit(self, sessions: Sequence[Sequence[str]]) -> Word2VecRecommender:
         self.model_ = train_word2vec(
             sessions, self.params, callbacks=self.callbacks, seed=self.seed, workers=self.workers
         )
-        self.use_vectors(self.model_.wv)
+        self.use_vectors(self.model_.wv, getattr(self.model_, "syn1neg", None))
         return self
 
-    def use_vectors(self, vectors: KeyedVectors) -> None:
+    def use_vectors(self, vectors: KeyedVectors, output_weights: np.ndarray | None = None) -> None:
         """Recommend from ``vectors`` (kept by reference: call :meth:`refresh` after updates).
 
         The catalogue is put in the interface's order, training count descending, then item
         id, whatever order Gensim keeps its vocabulary in (its own order reverses ties), so
         ties break as for every model. Vectors without counts are ordered by item id.
+        ``output_weights`` (``syn1neg``, rows in the order of ``vectors``) are needed for the
+        ``input-output`` scoring.
         """
+        if self.scoring == "input-output" and (
+            output_weights is None or len(output_weights) != len(vectors)
+        ):
+            raise ValueError(
+                "The input-output scoring needs the output weights (syn1neg) of every item: "
+                "train with negative > 0, or load them with load_output_weights()."
+            )
         self.vectors_ = vectors
+        self.output_weights_ = output_weights
         keys = np.asarray(vectors.index_to_key, dtype=str)
         counts = np.asarray(vectors.expandos.get("count", np.zeros(len(keys))), dtype=np.int64)
         self._rows = np.lexsort((keys, -counts))
@@ -364,11 +404,16 @@ class Word2VecRecommender(Recommender):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the normalised matrix from the current vectors (never a stale cache)."""
+        """Recompute the normalised matrices from the current weights (never a stale cache)."""
         self._unit = unit_vectors(self.vectors_.vectors[self._rows])
+        self._candidates = (
+            unit_vectors(self.output_weights_[self._rows])
+            if self.scoring == "input-output"
+            else self._unit
+        )
 
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
-        return self._unit[query_index] @ self._unit.T
+        return self._unit[query_index] @ self._candidates.T
 
 
 class VectorFileError(ValueError):

@@ -1,4 +1,10 @@
-"""Hyperparameter search with Ray Tune: the ``tune`` stage (notebook 04).
+"""Hyperparameter search for Word2Vec with Ray Tune: the ``tune`` stage (notebook 04).
+
+- :mod:`~prod2vec.tune.space`: the original tutorial's grid, and a random space over the same
+  ranges plus subsampling, epochs and the scoring choice
+- :mod:`~prod2vec.tune.trainable`: one trial, reporting validation metrics after every epoch
+- :mod:`~prod2vec.tune.sweep`: running, resuming and tabulating a sweep, locally or on a Ray
+  cluster
 
 Needs the ``tune`` extra (Ray Tune and Optuna): ``pip install 'prod2vec[tune]'``, which
 ``make setup`` installs. The core package never imports this subpackage.

@@ -1,0 +1,282 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4. Hyperparameter search with Ray Tune and ASHA
+#
+# Word2Vec's defaults were tuned for text: billions of words, a Zipfian vocabulary, sentences of
+# a few dozen tokens. Purchase sessions are none of that, and
+# [Caselles-Dupré et al. (RecSys 2018)](https://arxiv.org/abs/1804.04212) showed that on
+# recommendation data the hyperparameters text practitioners leave alone matter most: the
+# exponent of the negative-sampling distribution (`ns_exponent`; below 0 even, which samples
+# *rare* items as negatives more often), the number of epochs, subsampling of frequent items
+# (`sample`) and the window. [Notebook 3](03_word2vec_early_stopping.ipynb) fixed the obvious
+# defaults by hand; this notebook searches.
+#
+# A search trains many models, so it is worth doing well: spread the trials over every core
+# (and over a cluster when there is one), stop the hopeless ones early, and then read the
+# results for what they teach, not just for the winner. That is what
+# [Ray Tune](https://docs.ray.io/en/latest/tune/index.html) and its ASHA scheduler are for.
+# All the logic is in `prod2vec.tune`; the command `python -m prod2vec tune` runs the same
+# search from a terminal or a scheduled job.
+
+# %%
+import json
+import math
+import os
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from prod2vec.notebook_checks import EXACT, METRIC, record
+from prod2vec.paths import hpo_dir, project_dir
+from prod2vec.plots import (
+    plot_budget,
+    plot_hyperparameter_maps,
+    plot_learning_curves,
+    save_figure,
+)
+from prod2vec.protocol import prepare_sessions
+from prod2vec.seeds import summarise_scores
+from prod2vec.tune.analysis import asha_savings, cheapest_within, gensim_default, pareto_front
+from prod2vec.tune.space import ORIGINAL_EPOCHS, ORIGINAL_GRID
+from prod2vec.tune.sweep import SweepSettings, epoch_table, run_sweep, trial_table
+from prod2vec.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
+
+split = prepare_sessions().split
+
+# %% [markdown]
+# ## The search space
+#
+# The original tutorial searched a grid over five hyperparameters of skip-gram, every product
+# kept (`sg=1`, `min_count=1`), 10 epochs each:
+
+# %%
+pd.DataFrame(
+    {
+        "values": {name: f"{values[0]} ... {values[-1]}" for name, values in ORIGINAL_GRID.items()},
+        "how many": {name: len(values) for name, values in ORIGINAL_GRID.items()},
+    }
+)
+
+# %%
+grid_size = math.prod(len(values) for values in ORIGINAL_GRID.values())
+print(f"{grid_size:,} configurations of {ORIGINAL_EPOCHS} epochs each")
+
+# %% [markdown]
+# That is a job for a cluster (`python -m prod2vec tune --search grid --address ...` runs it).
+# Most of those configurations are bad, and a grid spends as much on a bad one as on a good
+# one. `prod2vec.tune.space.random_space` draws from the same ranges instead, and adds what
+# the grid leaves fixed: subsampling (`sample`, log-uniform from 1e-6 to 1e-2), the number of
+# epochs to plan (the learning rate falls linearly over them, so it is a real hyperparameter),
+# and **how to score** a candidate item. Gensim's `most_similar` compares input vectors (products
+# bought in *similar contexts*); skip-gram was trained to predict a context item from the
+# query's input vector and the item's *output* vector (`syn1neg`: products bought *near* the
+# query). Which is better for predicting the next purchase is an empirical question, and the
+# best settings for one need not be the best for the other, so the scoring is searched too.
+# Random search with 120 trials covers such a space better than any grid of that size;
+# `--search bayes` uses Optuna's TPE instead, which learns where the good regions are.
+#
+# ## How ASHA stops trials
+#
+# Every trial reports its validation Recall@10 after every epoch. ASHA (asynchronous successive
+# halving; Li et al., 2020) sets *rungs* at 3, 9 and 27 epochs (a grace period of 3, and a
+# reduction factor of 3): a trial reaching a rung continues only if it is in the top third of
+# the trials that reached that rung so far; otherwise it stops and frees its CPU for a new
+# trial. It never waits for a rung to fill, which is what makes it asynchronous and keeps every
+# core busy. The price: a trial that starts slowly and would have finished first can be cut.
+#
+# ## A small live sweep
+#
+# Ten configurations, up to 6 epochs, a rung after every epoch, two trials at a time, on the
+# first 1,500 training sessions so that it takes about a minute on two cores. The training
+# sessions and validation pairs go to Ray's object store once (`tune.with_parameters`); each
+# trial gets one CPU and one Gensim worker; trial processes are reused.
+
+# %% tags=["nbval-ignore-output"]
+live_settings = SweepSettings(
+    search="random", samples=10, max_epochs=6, grace_period=1, concurrency=2, seed=7
+)
+live_results = run_sweep(
+    split.train[:1500],
+    split.validation,
+    live_settings,
+    name=f"notebook_04_{os.getpid()}",
+    storage=project_dir() / "ray_results",
+    verbose=0,
+)
+live = trial_table(live_results)
+first_epochs = epoch_table(live_results).query("epoch == 1")
+print(f"{len(live)} trials; ASHA stopped {int(live['stopped_early'].sum())} of them early")
+record("live trials", len(live), EXACT)
+drawn = live[["vector_size", "window", "negative"]].astype(str).agg("/".join, axis=1)
+record("live configurations (vector_size/window/negative)", sorted(drawn), EXACT)
+record("best validation Recall@10 after one epoch", first_epochs["recall_at_10"].max(), METRIC)
+live[["vector_size", "window", "negative", "ns_exponent", "sample", "scoring", "epochs_planned",
+      "epochs_run", "best_recall_at_10", "cpu_seconds"]].style.format(
+    {"ns_exponent": "{:.2f}", "sample": "{:.1e}", "best_recall_at_10": "{:.3f}", "cpu_seconds": "{:.1f}"}
+)
+
+# %% [markdown]
+# Which trials ASHA stops depends on the order in which they reach a rung, and so on timing:
+# run it again and the table changes a little (the project's tests check only what is
+# reproducible: the configurations drawn, and the metrics after the first epoch). A sweep this
+# small says little. The rest of this notebook reads a full sweep, run once with the command
+# below and committed with its results under `data/hpo/`.
+#
+# ## The full sweep
+#
+# 120 random configurations on the reference split, up to 50 epochs each, ASHA with rungs at
+# 3, 9 and 27 epochs, two trials at a time on two cores:
+
+# %%
+best = json.loads((hpo_dir() / "asha" / "best.json").read_text())
+trials = pd.read_csv(hpo_dir() / "asha" / "trials.csv")
+epochs = pd.read_csv(hpo_dir() / "asha" / "epochs.csv")
+print(best["command"])
+pd.Series(best["versions"], name="version").to_frame().transpose()
+
+# %%
+figure = plot_learning_curves(epochs, trials)
+save_figure(figure, "tune_learning_curves")
+plt.show()
+
+# %% [markdown]
+# Most configurations are visibly hopeless after three epochs, and ASHA stopped them there
+# (grey). The trials that ran to the end (blue) are the ones that were in the top third at every
+# rung they reached.
+#
+# ### What ASHA saved
+#
+# To measure it, the first configurations of the same seeded search were also run without
+# ASHA, every trial to its planned end (`data/hpo/no_asha/`, command in its `best.json`). On
+# exactly those configurations:
+
+# %%
+no_asha = pd.read_csv(hpo_dir() / "no_asha" / "trials.csv")
+print(json.loads((hpo_dir() / "no_asha" / "best.json").read_text())["command"])
+savings = asha_savings(trials, no_asha)
+savings.round(3)
+
+# %% [markdown]
+# The last row is the ratio: on the same configurations, ASHA ran a fraction of the epochs and
+# of the CPU time, and the best validation Recall@10 it kept is within a hair of the best that
+# running everything to the end found. The savings grow with the sweep: the full 120-trial
+# sweep ran the epochs below out of those its trials planned.
+
+# %%
+pd.Series(
+    {
+        "trials": len(trials),
+        "stopped early by ASHA": int(trials["stopped_early"].sum()),
+        "epochs run": int(trials["epochs_run"].sum()),
+        "epochs planned": int(trials["epochs_planned"].sum()),
+        "CPU hours": round(trials["cpu_seconds"].sum() / 3600, 2),
+    },
+    name="full sweep",
+).to_frame()
+
+# %% [markdown]
+# ### Where the good configurations are
+#
+# The original tutorial's three views of the search: mean best validation Recall@10 of the
+# trials in each cell (a stopped trial counts with the best it reached), Gensim's defaults and
+# the best configuration marked.
+
+# %%
+best_config = {**best["word2vec"]}
+figure = plot_hyperparameter_maps(
+    trials, {"Gensim default": gensim_default(), "best": best_config}
+)
+save_figure(figure, "tune_maps")
+plt.show()
+
+# %% [markdown]
+# ### Which scoring?
+
+# %%
+trials.groupby("scoring")["best_recall_at_10"].describe()[["count", "mean", "50%", "max"]].round(3)
+
+# %% [markdown]
+# The two scorings want different settings: input-input is better on average over the
+# configurations drawn, yet the single best trial scores input-output. A search that fixed the
+# scoring would have missed one or the other, which is why the scoring is part of the space.
+#
+# ### The best configuration, against the defaults
+
+# %%
+shown = ["vector_size", "window", "negative", "ns_exponent", "alpha", "sample", "epochs"]
+pd.DataFrame(
+    {
+        "Gensim default": {name: OUT_OF_THE_BOX.get(name) for name in shown},
+        "notebook 3 default": {name: DEFAULT_PARAMS.get(name) for name in shown},
+        "best of the sweep": {name: best["word2vec"].get(name) for name in shown},
+    }
+).astype(str)
+
+# %%
+print(f"scoring: {best['scoring']}; validation Recall@10 {best['validation_recall_at_10']:.3f}, "
+      f"MRR@10 {best['validation_mrr_at_10']:.3f}, reached at epoch {best['best_epoch']} "
+      f"of {best['word2vec']['epochs']} planned")
+
+# %% [markdown]
+# ### A budget view
+#
+# Not every project can afford the best configuration. Each trial's CPU cost against what it
+# reached (Twitter's "Tuning Word2vec for Large Scale Recommendation Systems", RecSys 2020, makes
+# the same point at scale): the Pareto front joins the trials nothing beats on both.
+
+# %%
+front = pareto_front(trials)
+figure = plot_budget(trials, front)
+save_figure(figure, "tune_budget")
+plt.show()
+
+# %%
+cheap = cheapest_within(trials, tolerance=0.01)
+print(f"cheapest trial within 0.01 of the best: {cheap['cpu_seconds']:.0f} CPU seconds against "
+      f"{trials['cpu_seconds'].iloc[0]:.0f} for the best, Recall@10 {cheap['best_recall_at_10']:.3f}")
+cheap[shown + ["scoring", "best_epoch"]].to_frame("cheapest good trial").transpose()
+
+# %% [markdown]
+# ## Test pairs, and luck
+#
+# Choosing on validation pairs and reporting the best validation score flatters the winner
+# (it won partly by luck). The honest numbers come from the test pairs, and from more than one
+# split: the best configuration, trained for its best epoch of its schedule, on 5 split seeds
+# and 5 Word2Vec seeds, against the two counting baselines whose windows are chosen on each
+# split's validation pairs (`python -m prod2vec seeds`, results in `data/hpo/seeds/`). The
+# training sessions are the same for every split seed (a split seed only changes which sessions
+# give the held-out pairs), so the variance of training comes from the Word2Vec seed.
+
+# %%
+scores = pd.read_csv(hpo_dir() / "seeds" / "scores.csv")
+print(json.loads((hpo_dir() / "seeds" / "command.json").read_text())["command"])
+summarise_scores(scores).round(3)
+
+# %%
+pd.read_csv(hpo_dir() / "seeds" / "differences.csv").round(4)
+
+# %% [markdown]
+# Each row is one model's advantage over another (Word2Vec averaged over its seeds): the mean
+# over split seeds with a 95% paired bootstrap interval, a **win** or a **loss** only when the
+# interval excludes zero, a **tie** otherwise. The last two rows settle what notebook 2 could
+# not on one split: whether CoOccurrence or SequentialRules is the better counting baseline.
+#
+# Read honestly: the configuration the search liked best on validation does worse on the test
+# pairs than on validation (it was chosen, among 120, partly for its luck on those 1,000
+# pairs), and over every seed it stays *behind* the counting baselines on next-item
+# prediction. This search did not find the configuration that closes the gap; the budget view
+# shows where to look (wider vectors than the original grid allows, input-output scoring), and
+# `--search bayes` with more trials is the next step. The two counting baselines are a tie.

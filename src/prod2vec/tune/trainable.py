@@ -1,0 +1,76 @@
+"""One trial of a sweep: train Word2Vec, report validation metrics to Ray Tune every epoch.
+
+Reporting after every epoch is what lets a scheduler such as ASHA stop a weak trial between
+epochs instead of after it has trained in full.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import ray
+from gensim.models import Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+from ray import tune
+
+from prod2vec.callbacks import MetricLogger
+from prod2vec.tune.space import word2vec_settings
+from prod2vec.word2vec import DEFAULT_SEED, train_word2vec
+
+
+def metric_name(metric: str, k: int) -> str:
+    """The name of a metric in Ray's results: ``recall_at_10``, ``mrr_at_10``."""
+    return f"{metric}_at_{k}"
+
+
+class TuneReporter(CallbackAny2Vec):
+    """Hands the latest metrics of a :class:`~prod2vec.callbacks.MetricLogger` to Ray Tune.
+
+    Put it after its logger. Each report holds the epoch, Recall@K and MRR@K, the CPU
+    seconds the trial's process has used since training began (Gensim's threads included),
+    and the Ray node it runs on.
+    """
+
+    def __init__(self, logger: MetricLogger) -> None:
+        self.logger = logger
+        self._cpu_at_start = 0.0
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        self._cpu_at_start = time.process_time()
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        latest, k = self.logger.rows[-1], self.logger.k
+        tune.report(
+            {
+                "epoch": latest["epoch"],
+                metric_name("recall", k): latest[f"Recall@{k}"],
+                metric_name("mrr", k): latest[f"MRR@{k}"],
+                "cpu_seconds": time.process_time() - self._cpu_at_start,
+                "node": ray.get_runtime_context().get_node_id(),
+            }
+        )
+
+
+def train_trial(
+    config: dict[str, Any],
+    train: Sequence[Sequence[str]],
+    validation: pd.DataFrame,
+    k: int = 10,
+    workers: int = 1,
+) -> None:
+    """Ray Tune function trainable: one configuration, reported after every epoch.
+
+    ``train`` and ``validation`` come through the object store (``tune.with_parameters``),
+    never re-read from files per trial; ``workers`` matches the trial's CPU share.
+    """
+    logger = MetricLogger(validation, k=k, scoring=config.get("scoring", "input-input"))
+    train_word2vec(
+        train,
+        word2vec_settings(config),
+        callbacks=[logger, TuneReporter(logger)],
+        seed=int(config.get("seed", DEFAULT_SEED)),
+        workers=workers,
+    )

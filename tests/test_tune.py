@@ -1,0 +1,202 @@
+"""The Ray Tune search: real Ray on a small generated corpus, one node and two."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ray = pytest.importorskip("ray")  # the tune extra; make setup installs it
+
+from prod2vec.cli import main  # noqa: E402
+from prod2vec.tune.space import ORIGINAL_GRID, grid_space, random_space, word2vec_settings  # noqa: E402
+from prod2vec.tune.sweep import (  # noqa: E402
+    SweepSettings,
+    best_configuration,
+    epoch_table,
+    resume_sweep,
+    run_sweep,
+    trial_table,
+    write_sweep,
+)
+from prod2vec.word2vec import Word2VecRecommender, train_word2vec  # noqa: E402
+from tests.test_word2vec import PAIRS, SESSIONS, SMALL  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TRIAL_COLUMNS = [
+    "trial_id", "vector_size", "window", "ns_exponent", "alpha", "negative", "sample", "epochs",
+    "scoring", "best_recall_at_5", "best_mrr_at_5", "best_epoch", "last_recall_at_5",
+    "last_mrr_at_5", "epochs_run", "epochs_planned", "stopped_early", "cpu_seconds", "node",
+]  # fmt: skip
+SMALL_SWEEP = SweepSettings(
+    search="random", samples=8, max_epochs=9, grace_period=1, concurrency=2, seed=3, k=5
+)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+def test_the_spaces_cover_the_original_grid_and_more() -> None:
+    assert [len(values) for values in ORIGINAL_GRID.values()] == [16, 7, 11, 3, 7]
+    assert ORIGINAL_GRID["ns_exponent"][0] == -1.0 and ORIGINAL_GRID["ns_exponent"][-1] == 1.0
+    assert set(grid_space()) == {*ORIGINAL_GRID, "epochs", "scoring"}
+    assert set(random_space()) == {*ORIGINAL_GRID, "sample", "epochs", "scoring"}
+    config = {"vector_size": np.int64(16), "alpha": np.float64(0.02), "scoring": "input-output"}
+    assert word2vec_settings(config) == {"sg": 1, "min_count": 1, "hs": 0, "vector_size": 16,
+                                         "alpha": 0.02}  # fmt: skip
+    with pytest.raises(ValueError, match="Unknown search"):
+        SweepSettings(search="genetic")
+    with pytest.raises(ValueError, match="max_epochs must be at least 5"):
+        SweepSettings(max_epochs=3)
+
+
+def test_input_output_scoring_ranks_by_output_vectors() -> None:
+    model = train_word2vec(SESSIONS, SMALL)
+    recommender = Word2VecRecommender.from_vectors(
+        model.wv, output_weights=model.syn1neg, scoring="input-output"
+    )
+    query = recommender.index_of(["c0i1"])
+    unit_in = model.wv.get_vector("c0i1", norm=True)
+    outputs = model.syn1neg / np.linalg.norm(model.syn1neg, axis=1, keepdims=True)
+    expected = outputs @ unit_in
+    scores = recommender._scores(query)[0]
+    for position, item in enumerate(recommender.items_):
+        assert scores[position] == pytest.approx(expected[model.wv.key_to_index[item]], abs=1e-5)
+    with pytest.raises(ValueError, match="needs the output weights"):
+        Word2VecRecommender.from_vectors(model.wv, scoring="input-output")
+    with pytest.raises(ValueError, match="Unknown scoring"):
+        Word2VecRecommender(scoring="output-output")
+
+
+def test_a_small_sweep_end_to_end(local_ray, tmp_path: Path) -> None:
+    results = run_sweep(SESSIONS, PAIRS, SMALL_SWEEP, name="small", storage=tmp_path, verbose=0)
+    trials, epochs = trial_table(results, k=5), epoch_table(results, k=5)
+    assert list(trials.columns) == TRIAL_COLUMNS
+    assert len(trials) == 8 and trials["stopped_early"].any()  # ASHA stopped some
+    assert (trials["epochs_run"] <= trials["epochs_planned"]).all()
+    assert list(epochs.columns) == ["trial_id", "epoch", "recall_at_5", "mrr_at_5", "cpu_seconds"]
+    assert len(epochs) == trials["epochs_run"].sum()
+    per_trial = epochs.groupby("trial_id")["recall_at_5"].max()
+    assert np.allclose(per_trial.loc[trials["trial_id"]], trials["best_recall_at_5"])
+    assert (epochs.groupby("trial_id")["cpu_seconds"].diff().dropna() >= 0).all()
+
+    best = best_configuration(trials, k=5)
+    assert best["validation_recall_at_5"] == trials["best_recall_at_5"].max()
+    paths = write_sweep(results, tmp_path / "out", SMALL_SWEEP, "python -m prod2vec tune ...")
+    written = json.loads(paths["best"].read_text())
+    assert written["command"] == "python -m prod2vec tune ..."
+    assert set(written["versions"]) >= {"python", "ray", "gensim"}
+    assert pd.read_csv(paths["trials"]).shape == trials.shape
+
+    # the same seed draws the same configurations
+    again = trial_table(
+        run_sweep(SESSIONS, PAIRS, SMALL_SWEEP, name="again", storage=tmp_path, verbose=0), k=5
+    )
+    columns = ["vector_size", "window", "negative", "epochs", "scoring"]
+    pd.testing.assert_frame_equal(
+        trials.sort_values(columns)[columns].reset_index(drop=True),
+        again.sort_values(columns)[columns].reset_index(drop=True),
+    )
+
+
+def slow_corpus() -> tuple[list[list[str]], pd.DataFrame]:
+    """Long sessions: an epoch takes a noticeable fraction of a second."""
+    rng = np.random.default_rng(5)
+    sessions = [[f"i{item}" for item in rng.integers(0, 300, size=150)] for _ in range(1500)]
+    pairs = pd.DataFrame({"query": [f"i{n}" for n in range(50)],
+                          "target": [f"i{n + 1}" for n in range(50)]})  # fmt: skip
+    return sessions, pairs
+
+
+def test_an_interrupted_sweep_resumes(local_ray, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) stops a sweep gracefully; restoring it finishes every trial."""
+    settings = SweepSettings(
+        search="random", samples=4, max_epochs=6, asha=False, concurrency=1, seed=1, k=5
+    )
+    script = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT)!r})
+os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+from prod2vec.tune.sweep import SweepSettings, run_sweep
+from tests.test_tune import slow_corpus
+train, pairs = slow_corpus()
+run_sweep(train, pairs, SweepSettings(**{settings.__dict__!r}), name="interrupted",
+          storage={str(tmp_path)!r}, verbose=0)
+"""
+    sweep = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    folder = tmp_path / "interrupted"
+    deadline = time.monotonic() + 180
+    while not any(len(path.read_text().splitlines()) > 1 for path in folder.glob("*/progress.csv")):
+        assert sweep.poll() is None and time.monotonic() < deadline, "no trial reported"
+        time.sleep(0.2)
+    sweep.send_signal(signal.SIGINT)
+    sweep.wait(timeout=180)
+
+    train, pairs = slow_corpus()
+    resumed = trial_table(resume_sweep(folder, train, pairs, settings), k=5)
+    assert len(resumed) == 4
+    assert (resumed["epochs_run"] == resumed["epochs_planned"]).all()
+
+
+@pytest.fixture
+def two_node_cluster():
+    from ray.cluster_utils import Cluster
+
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    ray.shutdown()  # the module's local Ray: the sweep must connect to this cluster instead
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "include_dashboard": False},
+    )
+    cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+def test_trials_run_on_both_nodes_of_a_cluster(two_node_cluster, tmp_path: Path) -> None:
+    settings = SweepSettings(search="random", samples=4, max_epochs=5, asha=False, seed=2, k=5)
+    train, pairs = slow_corpus()  # trials long enough to run two at once
+    results = run_sweep(
+        train,
+        pairs,
+        settings,
+        name="cluster",
+        storage=tmp_path,
+        address=two_node_cluster.address,
+        verbose=0,
+    )
+    trials = trial_table(results, k=5)
+    assert len(trials) == 4 and len(ray.nodes()) == 2
+    assert trials["node"].nunique() == 2  # one CPU a node: two trials at once need both
+
+
+@pytest.mark.parametrize(
+    ("arguments", "phrase"),
+    [
+        (["--samples", "0"], "must be at least 1"),
+        (["--search", "genetic"], "invalid choice: 'genetic'"),
+        (["--max-epochs", "3"], "max_epochs must be at least 5"),
+        (["--concurrency", "x"], "expected a whole number"),
+    ],
+)
+def test_tune_argument_errors_exit_2(capsys, arguments: list[str], phrase: str) -> None:
+    with pytest.raises(SystemExit) as exit_code:
+        main(["tune", *arguments])
+    assert exit_code.value.code == 2
+    assert phrase in capsys.readouterr().err
