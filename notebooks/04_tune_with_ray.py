@@ -49,7 +49,13 @@ from prod2vec.plots import (
 )
 from prod2vec.protocol import prepare_sessions
 from prod2vec.seeds import summarise_scores
-from prod2vec.tune.analysis import asha_savings, cheapest_within, gensim_default, pareto_front
+from prod2vec.tune.analysis import (
+    asha_savings,
+    cheapest_within,
+    gensim_default,
+    pareto_front,
+    sweep_summary,
+)
 from prod2vec.tune.space import ORIGINAL_EPOCHS, ORIGINAL_GRID
 from prod2vec.tune.sweep import SweepSettings, epoch_table, run_sweep, trial_table
 from prod2vec.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
@@ -176,16 +182,7 @@ savings.round(3)
 # sweep ran the epochs below out of those its trials planned.
 
 # %%
-pd.Series(
-    {
-        "trials": len(trials),
-        "stopped early by ASHA": int(trials["stopped_early"].sum()),
-        "epochs run": int(trials["epochs_run"].sum()),
-        "epochs planned": int(trials["epochs_planned"].sum()),
-        "CPU hours": round(trials["cpu_seconds"].sum() / 3600, 2),
-    },
-    name="full sweep",
-).to_frame()
+sweep_summary(trials).to_frame()
 
 # %% [markdown]
 # ### Where the good configurations are

@@ -50,6 +50,11 @@ class SeedStudy:
     reference_pairs: pd.DataFrame
 
 
+def model_family(name: str) -> str:
+    """A model's name without its settings: ``CoOccurrence(window=2)`` -> ``CoOccurrence``."""
+    return name.split("(")[0]
+
+
 def paired_difference_interval(
     differences: Sequence[np.ndarray], n_resamples: int = 2000, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float, float]:
@@ -127,8 +132,7 @@ def study_seeds(
             zip(model_seeds, tuned, strict=True)
         ):
             metrics = pair_metrics(model, test, k=k)
-            family = model.name.split("(")[0]
-            per_pair[(split_seed, model_seed, family)] = metrics
+            per_pair[(split_seed, model_seed, model_family(model.name))] = metrics
             rows.append(
                 {"split_seed": split_seed, "model_seed": model_seed, "model": model.name}
                 | metrics.mean().to_dict()
@@ -158,6 +162,9 @@ def study_seeds(
 
 def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation of every metric per model family, over all seeds."""
-    family = scores["model"].str.split("(").str[0]
     metrics = [column for column in scores.columns if "@" in column]
-    return scores.assign(model=family).groupby("model", sort=False)[metrics].agg(["mean", "std"])
+    return (
+        scores.assign(model=scores["model"].map(model_family))
+        .groupby("model", sort=False)[metrics]
+        .agg(["mean", "std"])
+    )

@@ -398,8 +398,7 @@ class Word2VecRecommender(Recommender):
         self.vectors_ = vectors
         self.output_weights_ = output_weights
         keys = np.asarray(vectors.index_to_key, dtype=str)
-        counts = np.asarray(vectors.expandos.get("count", np.zeros(len(keys))), dtype=np.int64)
-        self._rows = np.lexsort((keys, -counts))
+        self._rows = np.lexsort((keys, -training_counts(vectors)))
         self._set_catalogue(keys[self._rows])
         self.refresh()
 
@@ -414,6 +413,11 @@ class Word2VecRecommender(Recommender):
 
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         return self._unit[query_index] @ self._candidates.T
+
+
+def training_counts(vectors: KeyedVectors) -> np.ndarray:
+    """How often each item occurred in training, in the order of ``vectors`` (0 if unknown)."""
+    return np.asarray(vectors.expandos.get("count", np.zeros(len(vectors))), dtype=np.int64)
 
 
 class VectorFileError(ValueError):
@@ -440,8 +444,11 @@ def save_vectors(
         One row per item, in the order of ``vectors``.
     """
     keys = np.asarray(vectors.index_to_key, dtype=str)
-    counts = np.asarray(vectors.expandos.get("count", np.zeros(len(keys))), dtype=np.int64)
-    arrays = {"keys": keys, "vectors": np.asarray(vectors.vectors), "counts": counts}
+    arrays = {
+        "keys": keys,
+        "vectors": np.asarray(vectors.vectors),
+        "counts": training_counts(vectors),
+    }
     if output_weights is not None:
         if np.shape(output_weights)[0] != len(keys):
             raise ValueError(

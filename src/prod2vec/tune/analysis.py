@@ -64,6 +64,20 @@ def cheapest_within(trials: pd.DataFrame, tolerance: float = 0.01, k: int = 10) 
     return good.sort_values("cpu_seconds").iloc[0]
 
 
+def sweep_summary(trials: pd.DataFrame) -> pd.Series:
+    """Trials, how many ASHA stopped early, epochs run and planned, and CPU hours of a sweep."""
+    return pd.Series(
+        {
+            "trials": len(trials),
+            "stopped early by ASHA": int(trials["stopped_early"].sum()),
+            "epochs run": int(trials["epochs_run"].sum()),
+            "epochs planned": int(trials["epochs_planned"].sum()),
+            "CPU hours": round(trials["cpu_seconds"].sum() / 3600, 2),
+        },
+        name="full sweep",
+    )
+
+
 def gensim_default() -> dict[str, float]:
     """Gensim's defaults for the searched settings, to mark them on the maps."""
     return {name: OUT_OF_THE_BOX[name] for name in ("window", "negative", "ns_exponent", "alpha")}

@@ -297,7 +297,7 @@ def best_configuration(trials: pd.DataFrame, k: int = 10) -> dict[str, Any]:
     if trials.empty:
         raise ValueError("The sweep has no trial that reported anything.")
     best = trials.iloc[0].to_dict()
-    config = {name: best[name] for name in (*SEARCHED,) if pd.notna(best.get(name))}
+    config = {name: best[name] for name in SEARCHED if pd.notna(best.get(name))}
     recall, mrr = metric_name("recall", k), metric_name("mrr", k)
     return {
         "word2vec": word2vec_settings(config),
