@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from prod2vec.protocol import prepare_sessions
 from tests.conftest import needs_data
 
@@ -40,3 +42,20 @@ def test_epoch_evaluation_benchmark_agrees_with_the_original_callback(tmp_path: 
     assert result["final_recall_original_callback"] == result["final_recall_project_callback"]
     committed = json.loads((ROOT / "benchmarks/results/bench_epoch_eval.json").read_text())
     assert result.keys() == committed.keys(), "the committed results no longer match the script"
+
+
+def test_enlargement_resamples_whole_customers() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_scale import enlarge
+
+    raw = pd.DataFrame(
+        {"CustomerID": [1.0, 1.0, 2.0, None, 3.0, 3.0, 3.0], "StockCode": list("abcdefg")}
+    )
+    for scale in (1, 4):
+        big = enlarge(raw, scale, seed=1)
+        known = big[big["CustomerID"].notna()]
+        assert len(known) >= 6 * scale and big["CustomerID"].isna().sum() == scale
+        # every new customer is a copy of one original customer's rows, in order
+        originals = {tuple(rows) for rows in raw.groupby("CustomerID")["StockCode"].agg(list)}
+        copies = known.groupby("CustomerID", sort=False)["StockCode"].agg(tuple)
+        assert set(copies) <= originals and copies.index.min() >= 100_000

@@ -200,3 +200,20 @@ def test_tune_argument_errors_exit_2(capsys, arguments: list[str], phrase: str) 
         main(["tune", *arguments])
     assert exit_code.value.code == 2
     assert phrase in capsys.readouterr().err
+
+
+def test_the_pipeline_tunes_on_its_own_split(local_ray, tmp_path: Path) -> None:
+    from tests.synthetic import shopping_events, write_csv
+
+    events = write_csv(shopping_events(users=120), tmp_path / "events.csv")
+    out = tmp_path / "out"
+    assert main(["pipeline", "--input", str(events), "--tune", "--samples", "2",
+                 "--max-epochs", "5", "--grace-period", "1", "--storage", str(tmp_path / "ray"),
+                 "--out", str(out)]) == 0  # fmt: skip
+    trials = pd.read_csv(out / "trials.csv")
+    config = json.loads((out / "config.json").read_text())
+    assert len(trials) == 2
+    best = trials.iloc[0]
+    assert config["word2vec"]["vector_size"] == best["vector_size"]
+    assert config["scoring"] == best["scoring"]
+    assert any((tmp_path / "ray").iterdir())  # Ray's state went where --storage said

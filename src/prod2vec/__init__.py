@@ -3,6 +3,7 @@
 The core, one job per module:
 
 - :mod:`prod2vec.interactions`: the canonical interactions frame, validated where data enters
+- :mod:`prod2vec.readers`: anyone's long or wide table into interactions, with a quality report
 - :mod:`prod2vec.online_retail`: the UCI Online Retail adapter (download, cleaning recipes,
   interactions, descriptions)
 - :mod:`prod2vec.sessions`: sessions per user and the next-item train/validation/test split
@@ -16,6 +17,9 @@ The core, one job per module:
 - :mod:`prod2vec.selection`: choosing models and windows on the validation pairs
 - :mod:`prod2vec.word2vec`: Word2Vec training, the embedding recommender, saving vectors
 - :mod:`prod2vec.callbacks`: per-epoch metrics and loss, early stopping
+- :mod:`prod2vec.seeds`: a configuration over split seeds and model seeds, paired differences
+- :mod:`prod2vec.export`: the word2vec text format and the Embedding Projector's TSV files
+- :mod:`prod2vec.pipeline`: the headless pipeline, from interactions to an output folder
 - :mod:`prod2vec.labels`: readable labels for item ids
 - :mod:`prod2vec.plots`: the notebooks' figures
 - :mod:`prod2vec.notebook_checks`: figures notebooks record for their tests, with tolerances

@@ -77,19 +77,23 @@ def session_item_counts(encoded: EncodedSessions) -> sp.csr_matrix:
     return sp.csr_matrix((ones, (encoded.session_of_token, encoded.tokens)), shape=shape)
 
 
-def windowed_pairs(
-    encoded: EncodedSessions, window: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All (earlier item, later item, distance) pairs at most ``window`` positions apart."""
+def windowed_counts(encoded: EncodedSessions, window: int, decay: bool) -> sp.csr_matrix:
+    """Sparse (earlier item x later item) counts of pairs at most ``window`` positions apart.
+
+    Each pair counts 1, or 1/distance with ``decay``. Built one distance at a time and summed
+    into the item x item matrix, so memory grows with the tokens, not with tokens x window.
+    """
     if window < 1:
         raise ValueError(f"window must be at least 1, got {window}.")
-    earlier, later, distance = [], [], []
+    shape = (encoded.n_items,) * 2
+    total = sp.csr_matrix(shape, dtype=np.float64)
     for offset in range(1, window + 1):
         same_session = encoded.session_of_token[:-offset] == encoded.session_of_token[offset:]
-        earlier.append(encoded.tokens[:-offset][same_session])
-        later.append(encoded.tokens[offset:][same_session])
-        distance.append(np.full(int(same_session.sum()), offset, dtype=np.float64))
-    return np.concatenate(earlier), np.concatenate(later), np.concatenate(distance)
+        earlier = encoded.tokens[:-offset][same_session]
+        later = encoded.tokens[offset:][same_session]
+        weights = np.full(len(earlier), 1.0 / offset if decay else 1.0)
+        total = total + sp.csr_matrix((weights, (earlier, later)), shape=shape)
+    return total
 
 
 class AssociationRules(ItemToItem):
@@ -122,16 +126,12 @@ class CoOccurrence(Windowed):
     """Co-occurrence counts of items at most ``window`` positions apart, in both directions."""
 
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
-        earlier, later, _ = windowed_pairs(encoded, self.window)
-        rows = np.concatenate([earlier, later])
-        cols = np.concatenate([later, earlier])
-        ones = np.ones(len(rows), dtype=np.float64)
-        return sp.coo_matrix((ones, (rows, cols)), shape=(encoded.n_items,) * 2)
+        following = windowed_counts(encoded, self.window, decay=False)
+        return following + following.T
 
 
 class SequentialRules(Windowed):
     """Items that follow the query within ``window`` positions, weighted 1/distance."""
 
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
-        earlier, later, distance = windowed_pairs(encoded, self.window)
-        return sp.coo_matrix((1.0 / distance, (earlier, later)), shape=(encoded.n_items,) * 2)
+        return windowed_counts(encoded, self.window, decay=True)

@@ -25,8 +25,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from prod2vec.evaluation import wide_table
+from prod2vec.files import check_can_write_folder
 from prod2vec.interactions import InteractionsError
 from prod2vec.online_retail import (
     UCI_URL,
@@ -35,9 +38,20 @@ from prod2vec.online_retail import (
     load_online_retail,
 )
 from prod2vec.paths import data_dir, hpo_dir, project_dir
+from prod2vec.readers import LAYOUTS, InputDataError
+
+if TYPE_CHECKING:
+    from prod2vec.tune.sweep import SweepSettings
 
 #: failures a user can fix, reported without a traceback (DataCacheError is an OSError)
-EXPECTED_ERRORS = (DataDownloadError, DataSchemaError, InteractionsError, OSError, ValueError)
+EXPECTED_ERRORS = (
+    DataDownloadError,
+    DataSchemaError,
+    InputDataError,
+    InteractionsError,
+    OSError,
+    ValueError,
+)
 
 
 def positive_int(text: str) -> int:
@@ -73,12 +87,11 @@ class UsageError(ValueError):
     """Arguments that parse but do not make sense together: exit code 2, like argparse."""
 
 
-def _tune(args: argparse.Namespace) -> int:
-    from prod2vec.protocol import prepare_sessions
-    from prod2vec.tune.sweep import SweepSettings, resume_sweep, run_sweep, write_sweep
+def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
+    from prod2vec.tune.sweep import SweepSettings
 
     try:
-        settings = SweepSettings(
+        return SweepSettings(
             search=args.search,
             samples=args.samples,
             max_epochs=args.max_epochs,
@@ -90,6 +103,13 @@ def _tune(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from prod2vec.protocol import prepare_sessions
+    from prod2vec.tune.sweep import resume_sweep, run_sweep, write_sweep
+
+    settings = _sweep_settings(args)
     storage = Path(args.storage) if args.storage else project_dir() / "ray_results"
     output = Path(args.output) if args.output else hpo_dir()
     split = prepare_sessions().split
@@ -138,6 +158,116 @@ def _seeds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pipeline(args: argparse.Namespace) -> int:
+    from prod2vec.pipeline import (
+        PipelineSettings,
+        load_configuration,
+        read_online_retail,
+        run_pipeline,
+        write_results,
+    )
+    from prod2vec.protocol import N_TEST, N_VALIDATION
+    from prod2vec.readers import read_labels, read_long, read_wide
+    from prod2vec.sessions import session_gap
+
+    if args.tune and args.config:
+        raise UsageError("give either --config or --tune, not both")
+    if args.session_gap is not None:
+        try:
+            session_gap(args.session_gap)
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+        if args.input and (args.layout == "wide" or not args.time_col):
+            raise UsageError("--session-gap needs event times: a long table with --time-col")
+    if args.metadata and not args.input:
+        raise UsageError("--metadata labels your own --input; Online Retail has descriptions")
+    try:
+        settings = PipelineSettings(
+            session_gap=args.session_gap,
+            min_session_length=args.min_session_length,
+            # Online Retail keeps the reference protocol's held-out sizes, for comparison
+            n_test=args.n_test or (None if args.input else N_TEST),
+            n_validation=args.n_validation or (None if args.input else N_VALIDATION),
+            seed=args.seed,
+            patience=args.patience,
+            workers=args.workers,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    sweep = _sweep_settings(args) if args.tune else None
+    check_can_write_folder(args.out, args.overwrite)  # before any work, not after it
+    configuration = load_configuration(args.config) if args.config else None
+
+    if args.input is None:
+        interactions, quality, labels = read_online_retail()
+    else:
+        if args.layout == "wide":
+            interactions, quality = read_wide(
+                args.input, args.user_col, args.items_col, args.separator, args.encoding
+            )
+        else:
+            interactions, quality = read_long(
+                args.input, args.user_col, args.item_col, args.time_col, args.encoding
+            )
+        labels = (
+            read_labels(args.metadata, args.metadata_item_col, args.label_col, args.encoding)
+            if args.metadata
+            else None
+        )
+    tuner = None
+    if sweep is not None:
+        from prod2vec.tune.sweep import tune_on
+
+        storage = Path(args.storage) if args.storage else project_dir() / "ray_results"
+        live = 1 if sys.stdout.isatty() else 0  # Tune's status table, in a terminal only
+        tuner = tune_on(sweep, storage, address=args.address, verbose=live)
+    result = run_pipeline(
+        interactions, quality, settings, configuration=configuration, tuner=tuner, labels=labels
+    )
+    command = "python -m prod2vec " + " ".join(args.argv)
+    out = write_results(result, args.out, command, overwrite=args.overwrite)
+    print(wide_table(result.results).to_string())
+    print(f"written: {out}")
+    return 0
+
+
+def add_search_options(parser: Any) -> None:
+    """The options of a Ray Tune search, shared by ``tune`` and ``pipeline --tune``.
+
+    ``parser`` is an argparse parser or argument group.
+    """
+    parser.add_argument(
+        "--storage", default=None, help="Ray's results folder (default: the project's ray_results/)"
+    )
+    parser.add_argument(
+        "--search",
+        choices=("grid", "random", "bayes"),
+        default="random",
+        help="the original grid, random, or Bayesian (Optuna TPE) search (%(default)s)",
+    )
+    parser.add_argument("--samples", type=positive_int, default=100, help="trials (%(default)s)")
+    parser.add_argument(
+        "--max-epochs", type=positive_int, default=50, help="most epochs a trial (%(default)s)"
+    )
+    parser.add_argument(
+        "--no-asha", dest="asha", action="store_false", help="run every trial to its end"
+    )
+    parser.add_argument(
+        "--grace-period", type=positive_int, default=3, help="ASHA's first rung (%(default)s)"
+    )
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=2, help="trials at once (%(default)s)"
+    )
+    parser.add_argument(
+        "--cpus-per-trial", type=positive_int, default=1, help="CPUs and Gensim workers a trial"
+    )
+    parser.add_argument(
+        "--address",
+        default=None,
+        help="a Ray cluster's address (default: $RAY_ADDRESS, else local)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -166,37 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser(
         "tune", help="search Word2Vec's hyperparameters with Ray Tune (extra: tune)"
     )
-    search.add_argument(
-        "--search",
-        choices=("grid", "random", "bayes"),
-        default="random",
-        help="the original grid, random, or Bayesian (Optuna TPE) search (%(default)s)",
-    )
-    search.add_argument("--samples", type=positive_int, default=100, help="trials (%(default)s)")
-    search.add_argument(
-        "--max-epochs", type=positive_int, default=50, help="most epochs a trial (%(default)s)"
-    )
-    search.add_argument(
-        "--no-asha", dest="asha", action="store_false", help="run every trial to its end"
-    )
-    search.add_argument(
-        "--grace-period", type=positive_int, default=3, help="ASHA's first rung (%(default)s)"
-    )
-    search.add_argument(
-        "--concurrency", type=positive_int, default=2, help="trials at once (%(default)s)"
-    )
-    search.add_argument(
-        "--cpus-per-trial", type=positive_int, default=1, help="CPUs and Gensim workers a trial"
-    )
-    search.add_argument(
-        "--address",
-        default=None,
-        help="a Ray cluster's address (default: $RAY_ADDRESS, else local)",
-    )
+    add_search_options(search)
     search.add_argument("--name", default="word2vec", help="the experiment's name (%(default)s)")
-    search.add_argument(
-        "--storage", default=None, help="Ray's results folder (default: the project's ray_results/)"
-    )
     search.add_argument(
         "--output", default=None, help="folder of the tables and best.json (default: data/hpo/)"
     )
@@ -214,6 +315,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seeds.add_argument("--workers", type=positive_int, default=1, help="Gensim worker threads")
     seeds.set_defaults(run=_seeds)
+
+    pipeline = commands.add_parser(
+        "pipeline",
+        help="the whole pipeline on your interaction data (or Online Retail): train, "
+        "evaluate, export",
+    )
+    source = pipeline.add_argument_group("input (default: Online Retail)")
+    source.add_argument("--input", default=None, help="a CSV or parquet table of interactions")
+    source.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="long",
+        help="long: a row per event; wide: a row per user with a list of items (%(default)s)",
+    )
+    source.add_argument("--user-col", default="user_id", help="user column (%(default)s)")
+    source.add_argument("--item-col", default="item_id", help="item column, long (%(default)s)")
+    source.add_argument(
+        "--time-col", default=None, help="timestamp column, long (default: row order)"
+    )
+    source.add_argument(
+        "--items-col", default="product_id", help="item-list column, wide (%(default)s)"
+    )
+    source.add_argument(
+        "--separator", default=",", help="separator of a wide item list (%(default)r)"
+    )
+    source.add_argument("--encoding", default="utf-8", help="text encoding (%(default)s)")
+    source.add_argument("--metadata", default=None, help="a table of item labels")
+    source.add_argument(
+        "--metadata-item-col", default="item_id", help="its item column (%(default)s)"
+    )
+    source.add_argument("--label-col", default="label", help="its label column (%(default)s)")
+    shaping = pipeline.add_argument_group("sessions and split")
+    shaping.add_argument(
+        "--session-gap",
+        default=None,
+        help="split a user's history at pauses longer than this (30min, 1D); default: "
+        "one session per user",
+    )
+    shaping.add_argument("--min-session-length", type=positive_int, default=3, help="(%(default)s)")
+    shaping.add_argument("--n-test", type=positive_int, default=None, help="test pairs")
+    shaping.add_argument("--n-validation", type=positive_int, default=None, help="validation pairs")
+    training = pipeline.add_argument_group("configuration and training")
+    training.add_argument("--config", default=None, help="a best.json (default: the defaults)")
+    training.add_argument("--tune", action="store_true", help="search a configuration first")
+    training.add_argument(
+        "--patience", type=positive_int, default=5, help="early stopping (%(default)s)"
+    )
+    training.add_argument(
+        "--workers", type=positive_int, default=1, help="Gensim threads (1: reproducible)"
+    )
+    training.add_argument("--seed", type=int, default=0, help="split and Word2Vec seed")
+    add_search_options(pipeline.add_argument_group("search, with --tune (extra: tune)"))
+    output = pipeline.add_argument_group("output")
+    output.add_argument("--out", required=True, help="folder to write (complete or not at all)")
+    output.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    pipeline.set_defaults(run=_pipeline)
     return parser
 
 

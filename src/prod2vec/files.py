@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,3 +56,42 @@ def write_json_atomic(content: Any, path: str | Path) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_text(text)
     return path
+
+
+@contextmanager
+def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; it becomes ``path`` if the block succeeds.
+
+    On any failure the temporary folder is removed, so ``path`` is either complete or untouched.
+    An existing ``path`` is refused unless ``overwrite``; then it is replaced only at the end.
+    """
+    path = Path(path)
+    check_can_write_folder(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield temporary
+        if path.exists():
+            check_can_write_folder(path, overwrite)
+            previous = Path(
+                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
+            )
+            os.replace(path, previous / path.name)
+            os.replace(temporary, path)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            os.replace(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def check_can_write_folder(path: str | Path, overwrite: bool) -> None:
+    """Refuse to replace an existing ``path`` unless ``overwrite`` (and never a file)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{path} is a file, not a folder: choose another output folder.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists: choose another output folder, or allow replacing it "
+            "(--overwrite)."
+        )

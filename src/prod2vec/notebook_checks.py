@@ -19,6 +19,7 @@ committed ones by :func:`compare_records`, within the record's :class:`Tolerance
 :data:`EPOCHS`          within 5 epochs (best epoch, epochs run: patience is 5)
 :data:`LOSS`            within 1% relative (Gensim's training loss)
 :data:`NEIGHBOURS`      at least 75% of a ranked list found again (nearest items)
+:data:`SMALL_COUNT`     within 1 (a small count from training: clusters chosen, items shared)
 ======================  ==========================================================
 
 Example, in a notebook cell tagged ``nbval-ignore-output``::
@@ -95,6 +96,7 @@ METRIC = Tolerance("absolute", 0.01)
 EPOCHS = Tolerance("absolute", 5)
 LOSS = Tolerance("relative", 0.01)
 NEIGHBOURS = Tolerance("overlap", 0.75)
+SMALL_COUNT = Tolerance("absolute", 1)
 
 
 def _is_number(value: Any) -> bool:

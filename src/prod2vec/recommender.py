@@ -78,6 +78,19 @@ class Recommender(ABC):
             result[rows] = self._top_k(scores, k)
         return result
 
+    def scores(self, queries: Sequence[str]) -> np.ndarray:
+        """Every catalogue item's score (columns in :attr:`items_` order) for each query.
+
+        ``-inf`` marks items that are not candidates; a row of an unknown query is all
+        ``-inf`` (unless the model ignores the query).
+        """
+        query_index = self.index_of(queries)
+        result = np.full((len(query_index), len(self.items_)), -np.inf)
+        rows = np.flatnonzero(query_index >= 0) if self.uses_query else np.arange(len(result))
+        if len(rows):
+            result[rows] = self._scores(query_index[rows])
+        return result
+
     def target_ranks(
         self,
         queries: Sequence[str],

@@ -24,26 +24,56 @@ from prod2vec.interactions import ITEM, TIME, USER, validate_interactions
 Session = list[str]
 
 
-def sessionize(interactions: pd.DataFrame) -> pd.Series:
-    """One session per user: a Series of item lists indexed by user (ascending).
+def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | str | None = None) -> pd.Series:
+    """Sessions as a Series of item lists: one per user, or split where a user paused.
 
     Parameters
     ----------
     interactions : pandas.DataFrame
         An interactions frame (:mod:`prod2vec.interactions`). With a ``time`` column, events are
         ordered by it with a stable sort, so events at the same time keep their table order.
+    gap : pandas.Timedelta or str, optional
+        Start a new session wherever the time between a user's consecutive events exceeds
+        ``gap`` (``"30min"``, ``"1D"``): sessions as web logs and shop baskets mean them. Needs
+        the ``time`` column. By default a user's whole history is one session.
 
     Returns
     -------
     pandas.Series
-        Named ``items``, one list of item ids per user.
+        Named ``items``, one list of item ids per session, indexed by user (ascending; a user
+        with several sessions appears once per session, in time order).
     """
     validate_interactions(interactions)
-    ordered = (
-        interactions.sort_values(TIME, kind="stable") if TIME in interactions else interactions
-    )
-    ordered = ordered.sort_values(USER, kind="stable")
-    return ordered.groupby(USER, sort=True)[ITEM].agg(list).rename("items")
+    keys = [USER, TIME] if TIME in interactions else [USER]
+    ordered = interactions.sort_values(keys, kind="stable")
+    if gap is None:
+        return ordered.groupby(USER, sort=True)[ITEM].agg(list).rename("items")
+    gap = session_gap(gap)
+    if TIME not in ordered:
+        raise ValueError(
+            "Splitting sessions at a gap needs event times: add a 'time' column, or leave out "
+            "the gap to make one session per user."
+        )
+    users, times = ordered[USER].to_numpy(), ordered[TIME].to_numpy()
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = (users[1:] != users[:-1]) | (times[1:] - times[:-1] > gap.to_timedelta64())
+    session_number = np.cumsum(starts)
+    sessions = ordered.groupby(session_number, sort=True)[ITEM].agg(list).rename("items")
+    sessions.index = pd.Index(users[starts], name=USER)
+    return sessions
+
+
+def session_gap(gap: pd.Timedelta | str) -> pd.Timedelta:
+    """``gap`` as a positive Timedelta; a text such as ``"30min"`` or ``"1D"`` is parsed."""
+    try:
+        parsed = pd.Timedelta(gap)
+    except ValueError:
+        raise ValueError(
+            f"Cannot read the session gap {gap!r}: write a duration such as '30min', '2h' or '1D'."
+        ) from None
+    if pd.isna(parsed) or parsed <= pd.Timedelta(0):
+        raise ValueError(f"The session gap must be a positive duration, got {gap!r}.")
+    return parsed
 
 
 def check_sessions(sessions: Iterable[Sequence[str]]) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -30,6 +30,7 @@ from ray.tune.search import BasicVariantGenerator
 from ray.tune.search.optuna import OptunaSearch
 
 from prod2vec.files import write_csv_atomic, write_json_atomic
+from prod2vec.sessions import SessionSplit
 from prod2vec.tune.space import SEARCHED, grid_space, random_space, word2vec_settings
 from prod2vec.tune.trainable import metric_name, train_trial
 
@@ -336,3 +337,32 @@ def write_sweep(
     }
     paths["best"] = write_json_atomic(best, folder / "best.json")
     return paths
+
+
+def tune_on(
+    settings: SweepSettings,
+    storage: str | Path,
+    name: str = "pipeline",
+    address: str | None = None,
+    verbose: int = 0,
+) -> Callable[[SessionSplit], tuple[dict[str, Any], pd.DataFrame]]:
+    """A tuner for :func:`prod2vec.pipeline.run_pipeline`: sweep on a split's validation pairs.
+
+    The returned function runs the sweep on the split's training sessions and returns the best
+    configuration (:func:`best_configuration`) with the trial table.
+    """
+
+    def tuner(split: SessionSplit) -> tuple[dict[str, Any], pd.DataFrame]:
+        results = run_sweep(
+            split.train,
+            split.validation,
+            settings,
+            name=name,
+            storage=storage,
+            address=address,
+            verbose=verbose,
+        )
+        trials = trial_table(results, settings.k)
+        return best_configuration(trials, settings.k), trials
+
+    return tuner

@@ -1,0 +1,164 @@
+"""What embeddings are good for: neighbours and their evidence, maps, customer vectors, export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from gensim.models import KeyedVectors
+
+pytest.importorskip("umap")  # the explore extra; make setup installs it
+
+from prod2vec.baselines import CoOccurrence  # noqa: E402
+from prod2vec.explore.customers import (  # noqa: E402
+    choose_segments,
+    customer_vectors,
+    most_similar_customers,
+    next_item_recall,
+    segment_profiles,
+)
+from prod2vec.explore.maps import cluster_names, item_map, map_clusters  # noqa: E402
+from prod2vec.explore.neighbours import (  # noqa: E402
+    TogetherCounts,
+    neighbour_table,
+    never_bought_together,
+)
+from prod2vec.export import save_keyed_vectors, write_projector_files  # noqa: E402
+from prod2vec.word2vec import Word2VecRecommender  # noqa: E402
+
+SESSIONS = [["a", "b", "c"], ["a", "b"], ["c", "d"], ["d", "e"], ["a", "b", "a"]]
+
+
+def keyed(vectors: dict[str, list[float]]) -> KeyedVectors:
+    keyed_vectors = KeyedVectors(vector_size=len(next(iter(vectors.values()))))
+    keyed_vectors.add_vectors(list(vectors), np.array(list(vectors.values()), dtype=np.float32))
+    return keyed_vectors
+
+
+def test_together_counts_sessions_not_occurrences() -> None:
+    together = TogetherCounts(SESSIONS)
+    # a and b share three sessions (one holds a twice); a and d none; unknown items count 0
+    assert together.of("a", ["b", "c", "d", "zz"]).tolist() == [3, 1, 0, 0]
+    assert together.of("zz", ["a"]).tolist() == [0]
+
+
+def test_a_count_model_never_relates_products_never_bought_together() -> None:
+    together = TogetherCounts(SESSIONS)
+    counting = CoOccurrence(window=2).fit(SESSIONS)
+    assert never_bought_together(counting, together) == 0.0
+    table = neighbour_table(counting, ["a"], pd.Series({"b": "bee"}), together, k=3)
+    assert list(table.columns) == [
+        "query", "rank", "item", "description", "score", "sessions_together"
+    ]  # fmt: skip
+    assert table["item"].tolist() == ["b", "c"]  # only co-occurring items are candidates
+    assert table["description"].tolist() == ["bee", "?"]
+    assert table["score"].tolist() == [4.0, 1.0]  # a-b: once in two sessions, twice in a-b-a
+
+
+def test_an_embedding_can_relate_items_never_bought_together() -> None:
+    vectors = keyed({"a": [1, 0], "b": [0.9, 0.1], "c": [0, 1], "d": [0.1, 1], "e": [1, 0.05]})
+    model = Word2VecRecommender.from_vectors(vectors)
+    together = TogetherCounts(SESSIONS)
+    table = neighbour_table(model, ["a"], pd.Series(dtype=str), together, k=2)
+    assert table["item"].tolist() == ["e", "b"] and table["sessions_together"].tolist() == [0, 3]
+    assert table["score"].iloc[0] == pytest.approx(1 / np.hypot(1, 0.05), rel=1e-6)
+    assert 0 < never_bought_together(model, together, k=2) < 1
+
+
+def test_customer_vector_weightings() -> None:
+    vectors = keyed({"x": [1, 0], "y": [0, 1], "z": [0, 1]})
+    histories = pd.Series({"ann": ["x", "x", "x", "y"], "bob": ["y", "x"], "cy": ["unknown"]})
+    mean = customer_vectors(histories, vectors, "mean")
+    assert list(mean.index) == ["ann", "bob"]  # no known item: left out
+    np.testing.assert_allclose(np.linalg.norm(mean.to_numpy(), axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(mean.loc["ann"], np.array([3, 1]) / np.hypot(3, 1), rtol=1e-6)
+    recency = customer_vectors(histories, vectors, "recency", half_life=1.0)
+    # bob bought y, then x: x (the last) counts 1, y one purchase earlier counts 0.5
+    np.testing.assert_allclose(recency.loc["bob"], np.array([1, 0.5]) / np.hypot(1, 0.5), rtol=1e-6)
+    idf = customer_vectors(histories, vectors, "idf")
+    # every customer with items bought x and y: idf = log(3/2) for both, the mean's direction
+    np.testing.assert_allclose(idf.loc["ann"], mean.loc["ann"], rtol=1e-6)
+    with pytest.raises(ValueError, match="Unknown weighting"):
+        customer_vectors(histories, vectors, "median")
+
+
+def test_next_item_recall_and_look_alikes() -> None:
+    vectors = keyed({"x": [1, 0], "y": [0, 1], "w": [1, 1]})
+    histories = pd.Series({"ann": ["x"], "bob": ["y"], "cy": ["x", "x"]})
+    customers = customer_vectors(histories, vectors)
+    targets = pd.Series({"ann": "x", "bob": "x", "cy": "nope"})
+    assert next_item_recall(customers, targets, vectors, k=1) == pytest.approx(1 / 3)
+    assert most_similar_customers(customers, "ann", k=1).index.tolist() == ["cy"]
+
+
+def clustered(groups: int = 4, per_group: int = 60, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(groups, 16)) * 4
+    return np.vstack([centre + rng.normal(size=(per_group, 16)) for centre in centres])
+
+
+def test_segments_find_the_number_of_planted_groups() -> None:
+    points = clustered(groups=4)
+    customers = pd.DataFrame(points / np.linalg.norm(points, axis=1, keepdims=True))
+    segments, silhouettes = choose_segments(customers, candidates=range(2, 8))
+    assert int(silhouettes.idxmax()) == 4
+    assert len(np.unique(segments)) == 4 and silhouettes.max() > 0.5
+
+
+def test_segment_profiles() -> None:
+    interactions = pd.DataFrame(
+        {"user": [1, 1, 2, 3], "item": ["x", "y", "x", "z"], "quantity": [1, 2, 3, 4],
+         "unit_price": [1.0, 1.0, 2.0, 0.5], "country": ["UK", "UK", "France", "UK"]}
+    )  # fmt: skip
+    profiles = segment_profiles(
+        pd.Series({1: 0, 2: 0, 3: 1}), interactions, pd.Series({"x": "X", "y": "Y", "z": "Z"})
+    )
+    assert profiles["customers"].tolist() == [2, 1]
+    assert profiles.loc[0, "median spend"] == pytest.approx(4.5)  # 3 and 6
+    assert profiles.loc[1, "typical products"] == "Z"
+    assert profiles.loc[0, "countries"] == "UK 50%, France 50%"
+
+
+def test_the_map_keeps_groups_together_and_names_them() -> None:
+    points = clustered(groups=3, per_group=50)
+    coordinates = item_map(points, seed=0)
+    assert coordinates.shape == (150, 2)
+    regions = map_clusters(coordinates, n_clusters=3)
+    truth = np.repeat(np.arange(3), 50)
+    for group in range(3):  # each planted group lands in one region
+        assert len(np.unique(regions[truth == group])) == 1
+    descriptions = pd.Series(
+        [f"SET OF {n} CHRISTMAS BAUBLES" for n in range(50)]
+        + [f"LUNCH BAG RED {n}" for n in range(50)]
+        + [f"PINK RED HEART CANDLE {n}" for n in range(50)]
+    )
+    names = cluster_names(descriptions, truth, words=2)
+    assert names == {0: "BAUBLES CHRISTMAS", 1: "BAG LUNCH", 2: "CANDLE HEART"}
+
+
+def test_export_formats_round_trip(tmp_path) -> None:
+    vectors = keyed({"85123A": [0.5, -1.25], "BANK CHARGES": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="replace_spaces"):
+        save_keyed_vectors(vectors, tmp_path / "v.txt")
+    assert not (tmp_path / "v.txt").exists()
+    path = save_keyed_vectors(vectors, tmp_path / "v.txt", replace_spaces="_")
+    loaded = KeyedVectors.load_word2vec_format(str(path), binary=False)
+    assert loaded.index_to_key == ["85123A", "BANK_CHARGES"]
+    np.testing.assert_allclose(loaded.vectors, vectors.vectors)
+    clash = keyed({"A B": [0.0, 1.0], "A_B": [1.0, 0.0]})
+    with pytest.raises(ValueError, match="two item ids equal"):
+        save_keyed_vectors(clash, tmp_path / "c.txt", replace_spaces="_")
+    labels = pd.Series({"85123A": "WHITE\tHEART\nHOLDER"})
+    tsv, metadata = write_projector_files(vectors, tmp_path / "projector", labels)
+    np.testing.assert_allclose(np.loadtxt(tsv, delimiter="\t"), vectors.vectors)
+    assert metadata.read_text().splitlines() == [
+        "item\tlabel\tcount", "85123A\tWHITE HEART HOLDER\t0", "BANK CHARGES\t?\t0"
+    ]  # fmt: skip
+
+
+def test_scores_cover_the_catalogue() -> None:
+    model = CoOccurrence(window=1).fit(SESSIONS)
+    scores = model.scores(["a", "unknown"])
+    assert scores.shape == (2, len(model.items_))
+    assert np.isneginf(scores[1]).all()
+    assert scores[0][model.index_of(["b"])[0]] == 4.0
