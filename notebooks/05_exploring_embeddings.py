@@ -62,26 +62,21 @@ from prod2vec.plots import plot_item_map, save_figure
 from prod2vec.protocol import prepare_sessions
 from prod2vec.selection import WINDOWS, select_by_validation
 from prod2vec.sessions import sessionize
-from prod2vec.tune.analysis import cheapest_within
-from prod2vec.tune.sweep import best_configuration
 from prod2vec.word2vec import Word2VecRecommender
 
 # %% [markdown]
 # ## The tuned vectors
 #
-# Which configuration? [Notebook 4](04_tune_with_ray.ipynb)'s budget view answered it: the
-# best trial of the committed sweep cost 130 CPU seconds, while the cheapest trial within
-# 0.01 of its validation Recall@10 cost a fifth of that. For exploring, the cheap one is the
-# sensible pick, and it is chosen here by the same rule (`cheapest_within`, on validation
-# only). It is trained on the reference protocol's training sessions for the number of epochs
-# at which it peaked on validation, with one worker thread so that a rerun on this machine
-# gives the same vectors. The counting model to compare with is the best one of
+# The configuration is the one [notebook 4](04_tune_with_ray.ipynb) chose: the best of the
+# committed sweep's five finalists, retrained on three Word2Vec seeds and compared on their
+# mean validation curve (`data/hpo/finalists/best.json`). It happens to be the cheapest of the
+# good trials too. It is trained on the reference protocol's training sessions for the number
+# of epochs at which it peaked on validation, with one worker thread so that a rerun on this
+# machine gives the same vectors. The counting model to compare with is the best one of
 # [notebook 2](02_baselines.ipynb): co-occurrence within a window chosen on validation.
 
 # %%
-trials = pd.read_csv(hpo_dir() / "asha" / "trials.csv")
-chosen_trial = cheapest_within(trials, tolerance=0.01)
-configuration = best_configuration(trials.loc[[chosen_trial.name]])
+configuration = json.loads((hpo_dir() / "finalists" / "best.json").read_text())
 print(json.dumps(configuration["word2vec"]), "| scoring:", configuration["scoring"],
       "| epochs run:", configuration["best_epoch"])  # fmt: skip
 
@@ -345,7 +340,7 @@ pd.read_csv(tsv_paths[1], sep="\t", nrows=3)
 #     --time-col ts --session-gap 30min --metadata items.csv --out runs/today
 # # the wide layout: one row per user, items as "12783,16311,12771"
 # python -m prod2vec pipeline --input baskets.parquet --layout wide --items-col product_id \
-#     --config data/hpo/asha/best.json --out runs/today
+#     --config data/hpo/finalists/best.json --out runs/today
 # ```
 #
 # It checks the data (a report of rows read and dropped per rule; unusable input is refused

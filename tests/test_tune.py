@@ -217,3 +217,36 @@ def test_the_pipeline_tunes_on_its_own_split(local_ray, tmp_path: Path) -> None:
     assert config["word2vec"]["vector_size"] == best["vector_size"]
     assert config["scoring"] == best["scoring"]
     assert any((tmp_path / "ray").iterdir())  # Ray's state went where --storage said
+
+
+def test_finalists_choose_on_the_mean_validation_curve() -> None:
+    from prod2vec.tune.finalists import finalist_configuration, rescore_finalists
+
+    trials = pd.DataFrame(
+        {"trial_id": ["weak", "strong"], "vector_size": [4, 16], "window": [1, 2],
+         "ns_exponent": [0.75, 0.75], "alpha": [0.001, 0.025], "negative": [1, 5],
+         "sample": [0.001, 0.001], "epochs": [3, 4], "scoring": ["input-input"] * 2,
+         "best_recall_at_5": [0.9, 0.8], "best_mrr_at_5": [0.5, 0.4], "best_epoch": [3, 4]}
+    )  # fmt: skip
+    curves, finalists = rescore_finalists(
+        trials, SESSIONS, PAIRS, top=2, model_seeds=(0, 1), k=5, processes=2
+    )
+    assert len(curves) == 2 * (3 + 4)  # every epoch of every trial and seed
+    assert finalists["trial_id"].tolist() == ["strong", "weak"]  # the sweep's order overturned
+    mean = curves[curves["trial_id"] == "strong"].groupby("epoch")["Recall@5"].mean()
+    assert finalists.loc[0, "mean_recall_at_5"] == pytest.approx(mean.max())
+    assert finalists.loc[0, "best_epoch"] == mean.idxmax()
+    chosen = finalist_configuration(trials, finalists, k=5)
+    assert chosen["word2vec"]["vector_size"] == 16 and chosen["trial_id"] == "strong"
+    assert chosen["best_epoch"] == finalists.loc[0, "best_epoch"]
+    again, _ = rescore_finalists(trials, SESSIONS, PAIRS, top=1, model_seeds=(0,), k=5)
+    first = curves[(curves["trial_id"] == "weak") & (curves["model_seed"] == 0)]
+    np.testing.assert_allclose(again["Recall@5"], first["Recall@5"])  # one worker: repeatable
+
+
+def test_finalists_refuse_a_file_that_is_not_a_trial_table(tmp_path: Path, capsys) -> None:
+    table = tmp_path / "trials.csv"
+    table.write_text("a,b\n1,2\n")
+    assert main(["finalists", "--trials", str(table), "--output", str(tmp_path / "out")]) == 1
+    assert "not a trials.csv" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -12,6 +12,11 @@ Commands
 ``tune``
     Search Word2Vec's hyperparameters with Ray Tune on the reference protocol's validation
     pairs (needs the ``tune`` extra); writes the trial and epoch tables and ``best.json``.
+``finalists``
+    Train a sweep's best trials again on more Word2Vec seeds and choose on the mean
+    validation curve (needs the ``tune`` extra); writes the curves and a ``best.json``.
+``pipeline``
+    The whole pipeline on your own interaction data (or Online Retail), into an output folder.
 ``seeds``
     Test a configuration (a ``best.json``) over 5 split seeds and 5 Word2Vec seeds against
     the counting baselines; writes ``scores.csv`` and ``differences.csv``.
@@ -136,6 +141,39 @@ def _tune(args: argparse.Namespace) -> int:
         f"{best['validation_mrr_at_10']:.3f} at epoch {best['best_epoch']}"
     )
     print("written:", ", ".join(str(path) for path in paths.values()))
+    return 0
+
+
+def _finalists(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from prod2vec.files import write_csv_atomic, write_json_atomic
+    from prod2vec.protocol import prepare_sessions
+    from prod2vec.tune.finalists import finalist_configuration, rescore_finalists
+    from prod2vec.tune.sweep import software_versions
+
+    trials = pd.read_csv(args.trials, dtype={"trial_id": str})
+    if "best_recall_at_10" not in trials:
+        raise ValueError(f"{args.trials} is not a trials.csv written by `python -m prod2vec tune`.")
+    trials = trials.sort_values("best_recall_at_10", ascending=False, ignore_index=True)
+    split = prepare_sessions().split
+    seeds = list(range(args.model_seeds))
+    curves, finalists = rescore_finalists(
+        trials, split.train, split.validation, top=args.top, model_seeds=seeds,
+        processes=args.processes,
+    )  # fmt: skip
+    output = Path(args.output) if args.output else hpo_dir() / "finalists"
+    write_csv_atomic(curves, output / "curves.csv")
+    write_csv_atomic(finalists, output / "finalists.csv")
+    best = {
+        **finalist_configuration(trials, finalists),
+        "command": "python -m prod2vec " + " ".join(args.argv),
+        "model_seeds": seeds,
+        "versions": software_versions(),
+    }
+    write_json_atomic(best, output / "best.json")
+    print(finalists.round(4).to_string(index=False))
+    print(f"chosen: trial {best['trial_id']} at epoch {best['best_epoch']}; written to {output}")
     return 0
 
 
@@ -315,6 +353,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seeds.add_argument("--workers", type=positive_int, default=1, help="Gensim worker threads")
     seeds.set_defaults(run=_seeds)
+
+    finalists = commands.add_parser(
+        "finalists",
+        help="train a sweep's best trials again on more Word2Vec seeds; choose on the mean",
+    )
+    finalists.add_argument("--trials", required=True, help="a trials.csv written by `tune`")
+    finalists.add_argument(
+        "--top", type=positive_int, default=5, help="best trials to train again (%(default)s)"
+    )
+    finalists.add_argument(
+        "--model-seeds", type=positive_int, default=3, help="Word2Vec seeds each (%(default)s)"
+    )
+    finalists.add_argument(
+        "--processes", type=positive_int, default=2, help="trainings at once (%(default)s)"
+    )
+    finalists.add_argument(
+        "--output", default=None, help="folder of the tables (default: data/hpo/finalists/)"
+    )
+    finalists.set_defaults(run=_finalists)
 
     pipeline = commands.add_parser(
         "pipeline",

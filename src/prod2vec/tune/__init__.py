@@ -5,6 +5,9 @@
 - :mod:`~prod2vec.tune.trainable`: one trial, reporting validation metrics after every epoch
 - :mod:`~prod2vec.tune.sweep`: running, resuming and tabulating a sweep, locally or on a Ray
   cluster
+- :mod:`~prod2vec.tune.finalists`: the best trials trained again on more Word2Vec seeds,
+  chosen on their mean validation curve
+- :mod:`~prod2vec.tune.analysis`: what a sweep teaches: ASHA's savings, the budget view
 
 Needs the ``tune`` extra (Ray Tune and Optuna): ``pip install 'prod2vec[tune]'``, which
 ``make setup`` installs. The core package never imports this subpackage.
