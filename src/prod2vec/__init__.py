@@ -20,6 +20,7 @@ The core, one job per module:
 - :mod:`prod2vec.seeds`: a configuration over split seeds and model seeds, paired differences
 - :mod:`prod2vec.export`: the word2vec text format and the Embedding Projector's TSV files
 - :mod:`prod2vec.pipeline`: the headless pipeline, from interactions to an output folder
+- :mod:`prod2vec.serving`: the model endpoint, next items for a session's recent items
 - :mod:`prod2vec.labels`: readable labels for item ids
 - :mod:`prod2vec.plots`: the notebooks' figures
 - :mod:`prod2vec.notebook_checks`: figures notebooks record for their tests, with tolerances
