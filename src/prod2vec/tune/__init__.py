@@ -8,6 +8,7 @@
 - :mod:`~prod2vec.tune.finalists`: the best trials trained again on more Word2Vec seeds,
   chosen on their mean validation curve
 - :mod:`~prod2vec.tune.analysis`: what a sweep teaches: ASHA's savings, the budget view
+- :mod:`~prod2vec.tune.cml_cluster`: a Ray cluster on Cloudera Machine Learning workers
 
 Needs the ``tune`` extra (Ray Tune and Optuna): ``pip install 'prod2vec[tune]'``, which
 ``make setup`` installs. The core package never imports this subpackage.
