@@ -92,6 +92,16 @@ class UsageError(ValueError):
     """Arguments that parse but do not make sense together: exit code 2, like argparse."""
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command line that ran, to record beside what it wrote."""
+    return "python -m prod2vec " + " ".join(args.argv)
+
+
+def _storage(args: argparse.Namespace) -> Path:
+    """Ray's results folder: ``--storage``, else the project's ``ray_results/``."""
+    return Path(args.storage) if args.storage else project_dir() / "ray_results"
+
+
 def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
     from prod2vec.tune.sweep import SweepSettings
 
@@ -115,7 +125,7 @@ def _tune(args: argparse.Namespace) -> int:
     from prod2vec.tune.sweep import resume_sweep, run_sweep, write_sweep
 
     settings = _sweep_settings(args)
-    storage = Path(args.storage) if args.storage else project_dir() / "ray_results"
+    storage = _storage(args)
     output = Path(args.output) if args.output else hpo_dir()
     split = prepare_sessions().split
     if args.resume:
@@ -132,7 +142,7 @@ def _tune(args: argparse.Namespace) -> int:
             address=args.address,
             verbose=0 if args.quiet else 1,
         )
-    command = "python -m prod2vec " + " ".join(args.argv)
+    command = _command(args)
     paths = write_sweep(results, output, settings, command)
     best = json.loads(paths["best"].read_text())
     print(f"best of {len(results)} trials: {best['word2vec']}, scoring {best['scoring']}")
@@ -167,7 +177,7 @@ def _finalists(args: argparse.Namespace) -> int:
     write_csv_atomic(finalists, output / "finalists.csv")
     best = {
         **finalist_configuration(trials, finalists),
-        "command": "python -m prod2vec " + " ".join(args.argv),
+        "command": _command(args),
         "model_seeds": seeds,
         "versions": software_versions(),
     }
@@ -188,7 +198,7 @@ def _seeds(args: argparse.Namespace) -> int:
     write_csv_atomic(study.differences, output / "differences.csv")
     write_csv_atomic(study.reference_pairs, output / "reference_split_pairs.csv")
     write_json_atomic(
-        {"command": "python -m prod2vec " + " ".join(args.argv), "config": args.config},
+        {"command": _command(args), "config": args.config},
         output / "command.json",
     )
     print(summarise_scores(study.scores).round(3).to_string())
@@ -256,13 +266,13 @@ def _pipeline(args: argparse.Namespace) -> int:
     if sweep is not None:
         from prod2vec.tune.sweep import tune_on
 
-        storage = Path(args.storage) if args.storage else project_dir() / "ray_results"
+        storage = _storage(args)
         live = 1 if sys.stdout.isatty() else 0  # Tune's status table, in a terminal only
         tuner = tune_on(sweep, storage, address=args.address, verbose=live)
     result = run_pipeline(
         interactions, quality, settings, configuration=configuration, tuner=tuner, labels=labels
     )
-    command = "python -m prod2vec " + " ".join(args.argv)
+    command = _command(args)
     out = write_results(result, args.out, command, overwrite=args.overwrite)
     print(wide_table(result.results).to_string())
     print(f"written: {out}")

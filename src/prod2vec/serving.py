@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from prod2vec.ranking import top_k_indices
 from prod2vec.word2vec import load_output_weights, load_vectors, unit_vectors
 
 #: the most recent items a request may send, and the largest k
@@ -64,10 +65,10 @@ class SessionScorer:
             unknown = [item for item, row in zip(items, rows, strict=True) if row < 0][:5]
             return {"error": f"unknown items {unknown}: the model knows {len(self.items):,} ids"}
         scores = unit_vectors(self.inputs[rows].mean(axis=0, keepdims=True)) @ self.outputs.T
-        scores = scores.ravel()
-        scores[rows] = -np.inf
-        k = min(k, len(self.items) - len(set(rows)))
-        top = np.argsort(-scores, kind="stable")[:k]
+        scores[0, rows] = -np.inf
+        top = top_k_indices(scores, k)[0]
+        top = top[top >= 0]  # fewer candidates than k
+        scores = scores[0]
         return {
             "recommendations": [
                 {"item": str(self.items[row]), "description": str(self.labels[row]),
