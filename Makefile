@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh clone (create .venv, install, fetch the data):
 #   make tutorial   run every notebook top to bottom, refreshing their outputs in place
 #   make test       ruff, then pytest on tests/ and (nbval) on the notebooks' recorded outputs
+# and `make html` renders the committed notebooks and the README as a static site in site/.
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,13 +15,13 @@ export PYTHONHASHSEED := 0
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 NBVAL := --nbval --nbval-current-env
 
-.PHONY: setup data tutorial test test-notebooks lint lab sync clean
+.PHONY: setup data tutorial readme test test-notebooks lint lab sync html clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,tune,explore]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tune,explore,docs]'
 	touch $@
 
 data: $(DATA)
@@ -33,6 +34,11 @@ tutorial: setup data
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
+	$(BIN)/python -m prod2vec.readme
+
+# The README's results table, rewritten from the figures notebook 03 records
+readme: setup
+	$(BIN)/python -m prod2vec.readme
 
 lint: setup
 	$(BIN)/ruff check .
@@ -53,5 +59,9 @@ lab: setup data
 sync: setup
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
 
+# The rendered site, from the committed notebooks as they are (nothing is run): open site/index.html
+html: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .ruff_cache .pytest_cache
+	rm -rf $(VENV) .ruff_cache .pytest_cache site

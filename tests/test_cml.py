@@ -75,7 +75,7 @@ def test_every_cml_script_compiles() -> None:
         compile(script.read_text(), str(script), "exec")
 
 
-def test_the_endpoint_script_serves_a_pipeline_run(tmp_path: Path, monkeypatch) -> None:
+def test_the_endpoint_script_serves_a_pipeline_run(spec: dict, tmp_path: Path, monkeypatch) -> None:
     events = write_csv(shopping_events(users=120), tmp_path / "events.csv")
     out = tmp_path / "run"
     assert main(["pipeline", "--input", str(events), "--out", str(out)]) == 0
@@ -83,6 +83,13 @@ def test_the_endpoint_script_serves_a_pipeline_run(tmp_path: Path, monkeypatch) 
     endpoint = runpy.run_path(str(ROOT / "cml" / "endpoint.py"))
     answer = endpoint["recommend"]({"items": ["t1-i2"], "k": 3})
     assert len(answer["recommendations"]) == 3
+    # the metadata's example has the endpoint's shape
+    build = next(task for task in spec["tasks"] if task["type"] == "build_model")
+    example = build["examples"][0]["response"]
+    assert set(example) == set(answer)
+    assert len(example["recommendations"]) == build["examples"][0]["request"]["k"]
+    for shown, served in zip(example["recommendations"], answer["recommendations"], strict=True):
+        assert set(shown) == set(served)
     assert endpoint["recommend"]({"items": 42}) == {
         "error": "'items' must be a non-empty list of item ids"
     }

@@ -25,7 +25,9 @@ from prod2vec.notebook_checks import (
     NEIGHBOURS,
     Tolerance,
     compare_records,
+    notebook_records,
     record_output,
+    recorded_results,
     records_in,
 )
 from prod2vec.paths import data_dir
@@ -61,6 +63,10 @@ def display_data(name: str, value: object, tolerance: Tolerance) -> dict:
         (METRIC, 0.25, "0.25", False),
         (METRIC, 0.25, None, False),
         (NEIGHBOURS, ["a"], "a", False),
+        (METRIC, [0.236, 0.290], [0.2449, 0.2801], True),
+        (METRIC, [0.236, 0.290], [0.236, 0.301], False),
+        (METRIC, [0.236, 0.290], [0.236], False),
+        (METRIC, [0.236, 0.290], 0.263, False),
     ],
 )
 def test_tolerances(tolerance: Tolerance, recorded: object, rerun: object, accepted: bool) -> None:
@@ -108,6 +114,53 @@ def test_record_output_refuses_what_cannot_be_compared(
 def test_record_output_needs_a_name() -> None:
     with pytest.raises(ValueError, match="non-empty name"):
         record_output("", 1)
+
+
+def _notebook_recording(tmp_path: Path, *cells_outputs: list[dict]) -> Path:
+    cells = []
+    for outputs in cells_outputs:
+        cell = nbformat.v4.new_code_cell("", execution_count=1)
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data=output["data"]) for output in outputs
+        ]
+        cells.append(cell)
+    notebook = tmp_path / "recorded.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), notebook)
+    return notebook
+
+
+def test_recorded_results_read_back_what_record_results_recorded(tmp_path: Path) -> None:
+    results = pd.DataFrame(
+        {
+            "model": ["MostPopular", "MostPopular", "Word2Vec", "Word2Vec"],
+            "metric": ["Recall@10", "MRR@10", "Recall@10", "MRR@10"],
+            "value": [0.043, 0.0169, 0.276, 0.142],
+            "ci_low": [0.031, 0.011, 0.248, 0.124],
+            "ci_high": [0.056, 0.024, 0.303, 0.160],
+        }
+    )
+    outputs = [
+        display_data(name, value, METRIC)
+        for row in results.itertuples()
+        for name, value in [
+            (f"{row.metric}: {row.model}", row.value),
+            (f"{row.metric} 95% interval: {row.model}", [row.ci_low, row.ci_high]),
+        ]
+    ]
+    other = [display_data("best epoch", 20, EPOCHS)]
+    notebook = _notebook_recording(tmp_path, other, outputs)
+
+    records = notebook_records(notebook)
+    assert records["best epoch"] == 20
+    pd.testing.assert_frame_equal(recorded_results(records), results)
+
+
+def test_notebook_records_refuse_a_name_recorded_twice(tmp_path: Path) -> None:
+    twice = [display_data("best epoch", 20, EPOCHS)]
+    with pytest.raises(ValueError, match="'best epoch' is recorded twice"):
+        notebook_records(_notebook_recording(tmp_path, twice, twice))
+    with pytest.raises(ValueError, match="never called record_results"):
+        recorded_results({"best epoch": 20})
 
 
 def test_compare_records_names_every_problem() -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from prod2vec.files import write_json_atomic, write_parquet_atomic
+from prod2vec.files import atomic_folder, write_json_atomic, write_parquet_atomic
 from prod2vec.online_retail.source import (
     CACHE_FILENAME,
     SCHEMA,
@@ -148,3 +150,17 @@ def test_atomic_writes_leave_nothing_on_failure(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     write_json_atomic({"recall": 0.25}, tmp_path / "result.json")
     assert (tmp_path / "result.json").read_text() == '{\n  "recall": 0.25\n}\n'
+
+
+def test_atomic_writes_give_the_permissions_of_an_ordinary_write(tmp_path: Path) -> None:
+    """Not tempfile's owner-only mode: a shared cache or output must stay readable by the team."""
+    umask = os.umask(0o022)
+    try:
+        write_json_atomic({"recall": 0.25}, tmp_path / "result.json")
+        with atomic_folder(tmp_path / "run") as folder:
+            (folder / "metrics.json").write_text("{}")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "result.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["result.json", "run"]

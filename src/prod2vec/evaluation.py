@@ -107,6 +107,14 @@ def wide_table(results: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     ]
 
 
+def markdown_table(frame: pd.DataFrame) -> str:
+    """``frame`` as a GitHub Markdown table (every cell as text)."""
+    rows = [list(map(str, frame.columns)), *frame.astype(str).to_numpy().tolist()]
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + " --- |" * len(frame.columns))
+    return "\n".join(lines)
+
+
 def random_guess_recall(n_items: int, k: int = 10, exclude_query: bool = True) -> float:
     """Expected Recall@k of k items drawn uniformly at random from the catalogue."""
     candidates = n_items - 1 if exclude_query else n_items

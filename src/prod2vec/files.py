@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,14 +18,30 @@ from typing import Any
 import pandas as pd
 
 
+def _new_sibling(path: Path, suffix: str, folder: bool) -> Path:
+    """A new empty file or folder beside ``path``, with the permissions the umask gives.
+
+    Not ``tempfile``'s: its files and folders are private to their owner, and they keep that
+    mode once renamed, which a README or a cache shared with a team must not.
+    """
+    while True:
+        candidate = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
+        try:
+            if folder:
+                os.mkdir(candidate, 0o777)
+            else:
+                os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary = _new_sibling(path, ".tmp", folder=False)
     try:
         yield temporary
         os.replace(temporary, path)
@@ -68,14 +84,12 @@ def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     path = Path(path)
     check_can_write_folder(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    temporary = _new_sibling(path, ".tmp", folder=True)
     try:
         yield temporary
         if path.exists():
             check_can_write_folder(path, overwrite)
-            previous = Path(
-                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
-            )
+            previous = _new_sibling(path, ".old", folder=True)
             os.replace(path, previous / path.name)
             os.replace(temporary, path)
             shutil.rmtree(previous, ignore_errors=True)

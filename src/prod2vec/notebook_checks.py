@@ -30,9 +30,11 @@ Example, in a notebook cell tagged ``nbval-ignore-output``::
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -51,7 +53,8 @@ class Tolerance:
     ``kind`` is ``"exact"`` (equal), ``"absolute"`` (``|rerun - recorded| <= amount``),
     ``"relative"`` (``|rerun - recorded| <= amount * |recorded|``) or ``"overlap"`` (for
     ranked lists: at least ``amount`` of the recorded items appear in the rerun's list, which
-    has the same length).
+    has the same length). ``"absolute"`` and ``"relative"`` also compare two lists of numbers
+    of the same length, such as an interval, element by element.
     """
 
     kind: Kind = "exact"
@@ -73,6 +76,11 @@ class Tolerance:
             if not recorded:
                 return True
             return len(set(recorded) & set(rerun)) >= math.ceil(self.amount * len(recorded))
+        if _is_list(recorded) and _is_list(rerun) and len(recorded) == len(rerun):
+            return all(map(self._close, recorded, rerun))
+        return self._close(recorded, rerun)
+
+    def _close(self, recorded: Any, rerun: Any) -> bool:
         if not _is_number(recorded) or not _is_number(rerun):
             return False
         allowed = self.amount * (abs(recorded) if self.kind == "relative" else 1.0)
@@ -151,10 +159,19 @@ def record(name: str, value: Any, tolerance: Tolerance = EXACT) -> None:
     display(record_output(name, value, tolerance), raw=True)
 
 
+INTERVAL = "95% interval"
+
+
 def record_results(results: pd.DataFrame, tolerance: Tolerance = METRIC) -> None:
-    """Record every (model, metric) value of a tidy results table (``evaluation.results_table``)."""
+    """Record every (model, metric) value of a tidy results table, and its interval.
+
+    ``results`` is an ``evaluation.results_table``. Each row gives two records, ``"<metric>:
+    <model>"`` (the value) and ``"<metric> 95% interval: <model>"`` (``[low, high]``);
+    :func:`recorded_results` reads them back.
+    """
     for row in results.itertuples(index=False):
         record(f"{row.metric}: {row.model}", row.value, tolerance)
+        record(f"{row.metric} {INTERVAL}: {row.model}", [row.ci_low, row.ci_high], tolerance)
 
 
 @dataclass(frozen=True)
@@ -175,6 +192,58 @@ def records_in(outputs: Iterable[Mapping[str, Any]]) -> list[Record]:
             tolerance = Tolerance(**payload["tolerance"])
             found.append(Record(payload["name"], payload["value"], tolerance))
     return found
+
+
+def notebook_records(notebook: str | Path) -> dict[str, Any]:
+    """Every figure a committed notebook records, by name, in the order they were recorded.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        An ``.ipynb`` file, executed (its outputs hold the records).
+
+    Returns
+    -------
+    dict
+        Record name to recorded value.
+
+    Raises
+    ------
+    ValueError
+        If two cells record the same name, which would make a name ambiguous.
+    """
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    found: dict[str, Any] = {}
+    for cell in cells:
+        for item in records_in(cell.get("outputs", [])):
+            if item.name in found:
+                raise ValueError(f"{notebook}: {item.name!r} is recorded twice; rename one.")
+            found[item.name] = item.value
+    return found
+
+
+def recorded_results(records: Mapping[str, Any]) -> pd.DataFrame:
+    """The results table that :func:`record_results` recorded, read back from its records.
+
+    Parameters
+    ----------
+    records : Mapping
+        Record names to values, as :func:`notebook_records` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``, in recorded order;
+        the form of ``evaluation.results_table``.
+    """
+    rows = []
+    for name, interval in records.items():
+        metric, interval_mark, model = name.partition(f" {INTERVAL}: ")
+        if interval_mark:
+            rows.append((model, metric, records[f"{metric}: {model}"], *interval))
+    if not rows:
+        raise ValueError("No results were recorded: the notebook never called record_results.")
+    return pd.DataFrame(rows, columns=["model", "metric", "value", "ci_low", "ci_high"])
 
 
 def compare_records(

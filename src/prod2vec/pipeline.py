@@ -25,7 +25,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from prod2vec.callbacks import EarlyStopping, MetricLogger, training_history
-from prod2vec.evaluation import results_table, wide_table
+from prod2vec.evaluation import markdown_table, results_table, wide_table
 from prod2vec.export import save_keyed_vectors, write_projector_files
 from prod2vec.files import atomic_folder, write_csv_atomic, write_json_atomic
 from prod2vec.labels import describe_items
@@ -396,14 +396,6 @@ def markdown_report(result: PipelineResult, command: str, examples: int = 3) -> 
             + "; ".join(f"{row.item} ({row.description})" for row in rest.itertuples())
         )
     return "\n".join(lines) + "\n"
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """``frame`` as a GitHub Markdown table (every cell as text)."""
-    rows = [list(map(str, frame.columns)), *frame.astype(str).to_numpy().tolist()]
-    lines = ["| " + " | ".join(row) + " |" for row in rows]
-    lines.insert(1, "|" + " --- |" * len(frame.columns))
-    return "\n".join(lines)
 
 
 def _labels_or_ids(result: PipelineResult) -> pd.Series:
