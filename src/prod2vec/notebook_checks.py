@@ -22,6 +22,9 @@ committed ones by :func:`compare_records`, within the record's :class:`Tolerance
 :data:`SMALL_COUNT`     within 1 (a small count from training: clusters chosen, items shared)
 ======================  ==========================================================
 
+Records are also read back from a committed notebook (:func:`notebook_records`,
+:func:`recorded_results`): the README's results table is written from them.
+
 Example, in a notebook cell tagged ``nbval-ignore-output``::
 
     record("best epoch", stopper.best_epoch, EPOCHS)
