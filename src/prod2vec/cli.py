@@ -97,6 +97,11 @@ def _command(args: argparse.Namespace) -> str:
     return "python -m prod2vec " + " ".join(args.argv)
 
 
+def _output(args: argparse.Namespace, default: Path) -> Path:
+    """Where a command writes: ``--output``, else ``default``."""
+    return Path(args.output) if args.output else default
+
+
 def _storage(args: argparse.Namespace) -> Path:
     """Ray's results folder: ``--storage``, else the project's ``ray_results/``."""
     return Path(args.storage) if args.storage else project_dir() / "ray_results"
@@ -126,7 +131,7 @@ def _tune(args: argparse.Namespace) -> int:
 
     settings = _sweep_settings(args)
     storage = _storage(args)
-    output = Path(args.output) if args.output else hpo_dir()
+    output = _output(args, hpo_dir())
     split = prepare_sessions().split
     if args.resume:
         results = resume_sweep(
@@ -172,7 +177,7 @@ def _finalists(args: argparse.Namespace) -> int:
         trials, split.train, split.validation, top=args.top, model_seeds=seeds,
         processes=args.processes,
     )  # fmt: skip
-    output = Path(args.output) if args.output else hpo_dir() / "finalists"
+    output = _output(args, hpo_dir() / "finalists")
     write_csv_atomic(curves, output / "curves.csv")
     write_csv_atomic(finalists, output / "finalists.csv")
     best = {
@@ -193,7 +198,7 @@ def _seeds(args: argparse.Namespace) -> int:
 
     best = json.loads(Path(args.config).read_text())
     study = study_seeds(best["word2vec"], best["scoring"], best["best_epoch"], workers=args.workers)
-    output = Path(args.output) if args.output else hpo_dir() / "seeds"
+    output = _output(args, hpo_dir() / "seeds")
     write_csv_atomic(study.scores, output / "scores.csv")
     write_csv_atomic(study.differences, output / "differences.csv")
     write_csv_atomic(study.reference_pairs, output / "reference_split_pairs.csv")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from prod2vec.ranking import top_k_indices
+from prod2vec.readers import read_labels
 from prod2vec.word2vec import load_output_weights, load_vectors, unit_vectors
 
 #: the most recent items a request may send, and the largest k
@@ -45,13 +46,9 @@ class SessionScorer:
         self.inputs = unit_vectors(vectors.vectors)
         self.outputs = unit_vectors(output_weights)
         metadata = folder / "projector" / "metadata.tsv"
-        labels = (
-            pd.read_csv(metadata, sep="\t", dtype=str, keep_default_na=False).set_index("item")[
-                "label"
-            ]
-            if metadata.is_file()
-            else pd.Series(dtype=str)
-        )
+        labels = pd.Series(dtype=str)
+        if metadata.is_file():
+            labels = read_labels(metadata, "item", "label")
         self.labels = labels.reindex(self.items).fillna("?").to_numpy()
 
     def answer(self, request: Any) -> dict[str, Any]:
