@@ -34,11 +34,11 @@ tutorial: setup data
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 	$(BIN)/jupytext --sync $(NOTEBOOKS)
-	$(BIN)/python -m prod2vec.readme
+	$(BIN)/python -m prod2vec.outputs.readme
 
 # The README's results table, rewritten from the figures notebook 03 records
 readme: setup
-	$(BIN)/python -m prod2vec.readme
+	$(BIN)/python -m prod2vec.outputs.readme
 
 lint: setup
 	$(BIN)/ruff check .

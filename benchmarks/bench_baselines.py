@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from prod2vec.baselines import AssociationRules
-from prod2vec.metrics import PAD, mrr_at_k, recall_at_k
-from prod2vec.protocol import prepare_sessions
+from prod2vec.evaluation.metrics import PAD, mrr_at_k, recall_at_k
+from prod2vec.models.baselines import AssociationRules
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 
 from common import RESULTS_DIR, command_line, machine, report
 

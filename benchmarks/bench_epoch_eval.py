@@ -6,7 +6,7 @@ trainings of ``--epochs`` epochs each:
 1. with no evaluation: the training time of an epoch;
 2. with the original tutorial's callback: ``copy.deepcopy(model)``, then ``most_similar`` per
    validation query;
-3. with the project's :class:`prod2vec.callbacks.MetricLogger`: target ranks from one
+3. with the project's :class:`prod2vec.models.callbacks.MetricLogger`: target ranks from one
    normalised matrix product for all 1,000 validation queries, no copy of the model.
 
 Each callback runs alone in its own training, so neither finds the caches warmed by the other.
@@ -32,9 +32,9 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.callbacks import MetricLogger
-from prod2vec.protocol import prepare_sessions
-from prod2vec.word2vec import DEFAULT_PARAMS, train_word2vec
+from prod2vec.models.callbacks import MetricLogger
+from prod2vec.models.word2vec import DEFAULT_PARAMS, train_word2vec
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 
 from common import RESULTS_DIR, command_line, machine, report
 

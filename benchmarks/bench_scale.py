@@ -70,12 +70,12 @@ def enlarge(raw: pd.DataFrame, scale: int, seed: int = 0) -> pd.DataFrame:
 
 def measure_one_scale(scale: int, raw_path: Path) -> dict[str, float]:
     """Time every stage on the enlarged table at ``raw_path`` (runs in its own process)."""
-    from prod2vec.callbacks import MetricLogger  # noqa: F401  (import cost outside timings)
-    from prod2vec.evaluation import pair_metrics
+    from prod2vec.data.sessions import sessionize, split_sessions
+    from prod2vec.evaluation.results import pair_metrics
+    from prod2vec.evaluation.selection import fit_baselines
+    from prod2vec.models.callbacks import MetricLogger  # noqa: F401  (import cost outside timings)
+    from prod2vec.models.word2vec import DEFAULT_PARAMS, Word2VecRecommender
     from prod2vec.online_retail import clean_transactions, to_interactions
-    from prod2vec.selection import fit_baselines
-    from prod2vec.sessions import sessionize, split_sessions
-    from prod2vec.word2vec import DEFAULT_PARAMS, Word2VecRecommender
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from prod2vec.protocol import prepare_sessions
+from prod2vec.models.word2vec import Word2VecRecommender, load_output_weights, load_vectors
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.serving import SessionScorer
-from prod2vec.word2vec import Word2VecRecommender, load_output_weights, load_vectors
 
 from common import RESULTS_DIR, command_line, machine, report
 

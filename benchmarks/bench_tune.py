@@ -34,11 +34,11 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 import ray  # noqa: E402
 
-from prod2vec.callbacks import MetricLogger  # noqa: E402
-from prod2vec.protocol import prepare_sessions  # noqa: E402
+from prod2vec.models.callbacks import MetricLogger  # noqa: E402
+from prod2vec.models.word2vec import train_word2vec  # noqa: E402
+from prod2vec.online_retail.reference_protocol import prepare_sessions  # noqa: E402
 from prod2vec.tune.space import word2vec_settings  # noqa: E402
 from prod2vec.tune.sweep import SweepSettings, connect, run_sweep, trial_table  # noqa: E402
-from prod2vec.word2vec import train_word2vec  # noqa: E402
 
 from common import RESULTS_DIR, command_line, machine, report  # noqa: E402
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from prod2vec.files import write_json_atomic
+from prod2vec.outputs.atomic import write_json_atomic
 from prod2vec.paths import benchmark_results_dir
 
 RESULTS_DIR = benchmark_results_dir()

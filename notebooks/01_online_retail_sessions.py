@@ -33,7 +33,8 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.labels import describe_items
+from prod2vec.data.item_labels import describe_items
+from prod2vec.data.sessions import corpus_stats, item_counts, sessionize, split_sessions
 from prod2vec.online_retail import (
     RECIPES,
     clean_transactions,
@@ -43,9 +44,8 @@ from prod2vec.online_retail import (
     rule_violations,
     to_interactions,
 )
+from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION, SPLIT_SEED
 from prod2vec.plots import plot_item_popularity, plot_session_lengths, save_figure
-from prod2vec.protocol import N_TEST, N_VALIDATION, SPLIT_SEED
-from prod2vec.sessions import corpus_stats, item_counts, sessionize, split_sessions
 
 pd.set_option("display.width", 120)
 

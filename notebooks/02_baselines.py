@@ -45,12 +45,12 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.evaluation import random_guess_recall, results_table, wide_table
+from prod2vec.data.sessions import corpus_stats
+from prod2vec.evaluation.results import random_guess_recall, results_table, wide_table
+from prod2vec.evaluation.selection import WINDOWS, fit_baselines
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.paths import benchmark_results_dir
 from prod2vec.plots import plot_results, plot_window_sweep, save_figure
-from prod2vec.protocol import prepare_sessions
-from prod2vec.selection import WINDOWS, fit_baselines
-from prod2vec.sessions import corpus_stats
 
 data = prepare_sessions()  # the reference protocol: recipe, split seed and sizes
 split = data.split
@@ -70,7 +70,7 @@ print(f"random guess: Recall@10 = {random_guess_recall(n_items, k=10):.4f}")
 # %% [markdown]
 # ## The baselines
 #
-# All of them are in `prod2vec.baselines` and implement the same interface as the Word2Vec
+# All of them are in `prod2vec.models.baselines` and implement the same interface as the Word2Vec
 # model will: `fit(train_sessions)`, then `recommend(queries, k)` for a whole batch.
 #
 # * **MostPopular** recommends the ten most bought items, whatever the query. It tells us how

@@ -47,17 +47,12 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
-from prod2vec.evaluation import results_table, summarise_pair_metrics, wide_table
-from prod2vec.labels import describe_items
-from prod2vec.notebook_checks import EPOCHS, LOSS, METRIC, NEIGHBOURS, record, record_results
-from prod2vec.online_retail import item_descriptions
-from prod2vec.paths import benchmark_results_dir, hpo_dir, models_dir
-from prod2vec.plots import plot_results, plot_training_history, save_figure
-from prod2vec.protocol import prepare_sessions
-from prod2vec.selection import fit_baselines
-from prod2vec.sessions import corpus_stats
-from prod2vec.word2vec import (
+from prod2vec.data.item_labels import describe_items
+from prod2vec.data.sessions import corpus_stats
+from prod2vec.evaluation.results import results_table, summarise_pair_metrics, wide_table
+from prod2vec.evaluation.selection import fit_baselines
+from prod2vec.models.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
+from prod2vec.models.word2vec import (
     DEFAULT_PARAMS,
     OUT_OF_THE_BOX,
     Word2VecRecommender,
@@ -65,6 +60,11 @@ from prod2vec.word2vec import (
     load_vectors,
     save_vectors,
 )
+from prod2vec.notebook_checks import EPOCHS, LOSS, METRIC, NEIGHBOURS, record, record_results
+from prod2vec.online_retail import item_descriptions
+from prod2vec.online_retail.reference_protocol import prepare_sessions
+from prod2vec.paths import benchmark_results_dir, hpo_dir, models_dir
+from prod2vec.plots import plot_results, plot_training_history, save_figure
 
 data = prepare_sessions()  # the reference protocol: recipe, split seed and sizes
 split = data.split
@@ -121,7 +121,7 @@ unknown.to_frame("count")
 # %% [markdown]
 # ## Watching training: three callbacks
 #
-# Gensim calls a `CallbackAny2Vec` at the start and end of every epoch. `prod2vec.callbacks`
+# Gensim calls a `CallbackAny2Vec` at the start and end of every epoch. `prod2vec.models.callbacks`
 # has three:
 #
 # * **`MetricLogger`** computes validation Recall@10 and MRR@10 after every epoch from the

@@ -39,7 +39,10 @@ import os
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from prod2vec.evaluation.seed_study import summarise_scores
+from prod2vec.models.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
 from prod2vec.notebook_checks import EXACT, METRIC, record
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.paths import hpo_dir, project_dir
 from prod2vec.plots import (
     plot_budget,
@@ -47,8 +50,6 @@ from prod2vec.plots import (
     plot_learning_curves,
     save_figure,
 )
-from prod2vec.protocol import prepare_sessions
-from prod2vec.seeds import summarise_scores
 from prod2vec.tune.analysis import (
     asha_savings,
     cheapest_within,
@@ -58,7 +59,6 @@ from prod2vec.tune.analysis import (
 )
 from prod2vec.tune.space import ORIGINAL_EPOCHS, ORIGINAL_GRID
 from prod2vec.tune.sweep import SweepSettings, epoch_table, run_sweep, trial_table
-from prod2vec.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
 
 split = prepare_sessions().split
 

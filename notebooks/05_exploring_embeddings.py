@@ -28,7 +28,7 @@
 #    files) can use the vectors.
 #
 # The logic lives in `prod2vec.explore` (which needs the `explore` extra: UMAP and
-# scikit-learn) and `prod2vec.export`. The last section shows the same pipeline, headless, for
+# scikit-learn) and `prod2vec.outputs.export`. The last section shows the same pipeline, headless, for
 # anyone's interaction data.
 
 # %%
@@ -37,8 +37,8 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from prod2vec.baselines import CoOccurrence
-from prod2vec.callbacks import StopAfterEpoch
+from prod2vec.data.sessions import sessionize
+from prod2vec.evaluation.selection import WINDOWS, select_by_validation
 from prod2vec.explore.customers import (
     WEIGHTINGS,
     choose_segments,
@@ -54,15 +54,15 @@ from prod2vec.explore.neighbours import (
     never_bought_together,
     side_by_side,
 )
-from prod2vec.export import save_keyed_vectors, write_projector_files
+from prod2vec.models.baselines import CoOccurrence
+from prod2vec.models.callbacks import StopAfterEpoch
+from prod2vec.models.word2vec import Word2VecRecommender
 from prod2vec.notebook_checks import EXACT, METRIC, NEIGHBOURS, SMALL_COUNT, record
 from prod2vec.online_retail import item_descriptions, to_interactions
+from prod2vec.online_retail.reference_protocol import prepare_sessions
+from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
 from prod2vec.paths import hpo_dir, models_dir
 from prod2vec.plots import plot_item_map, save_figure
-from prod2vec.protocol import prepare_sessions
-from prod2vec.selection import WINDOWS, select_by_validation
-from prod2vec.sessions import sessionize
-from prod2vec.word2vec import Word2VecRecommender
 
 # %% [markdown]
 # ## The tuned vectors

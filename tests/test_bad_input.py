@@ -23,10 +23,18 @@ from gensim.models.callbacks import CallbackAny2Vec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prod2vec.baselines import MostPopular
-from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger
 from prod2vec.cli import main
-from prod2vec.interactions import as_item_ids
+from prod2vec.data.interactions import as_item_ids
+from prod2vec.models.baselines import MostPopular
+from prod2vec.models.callbacks import EarlyStopping, LossLogger, MetricLogger
+from prod2vec.models.word2vec import (
+    VectorFileError,
+    Word2VecRecommender,
+    load_output_weights,
+    load_vectors,
+    save_vectors,
+    train_word2vec,
+)
 from prod2vec.online_retail import CACHE_FILENAME, DataDownloadError
 from prod2vec.online_retail.source import (
     ZIP_FILENAME,
@@ -34,14 +42,6 @@ from prod2vec.online_retail.source import (
     download_file,
     load_online_retail,
     remove_stale_temporaries,
-)
-from prod2vec.word2vec import (
-    VectorFileError,
-    Word2VecRecommender,
-    load_output_weights,
-    load_vectors,
-    save_vectors,
-    train_word2vec,
 )
 from tests.test_online_retail_source import uci_style_zip
 from tests.test_word2vec import PAIRS, SESSIONS, SMALL

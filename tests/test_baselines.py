@@ -8,13 +8,13 @@ from itertools import permutations
 import numpy as np
 import pytest
 
-from prod2vec.baselines import (
+from prod2vec.evaluation.metrics import PAD
+from prod2vec.models.baselines import (
     AssociationRules,
     CoOccurrence,
     MostPopular,
     SequentialRules,
 )
-from prod2vec.metrics import PAD
 
 SESSIONS = [
     ["a", "b", "a", "c", "a"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from prod2vec.protocol import prepare_sessions
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 from tests.conftest import needs_data
 
 ROOT = Path(__file__).resolve().parents[1]

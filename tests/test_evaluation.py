@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.baselines import AssociationRules, MostPopular
-from prod2vec.evaluation import (
+from prod2vec.evaluation.results import (
     bootstrap_ci,
     pair_metrics,
     random_guess_recall,
     results_table,
     wide_table,
 )
+from prod2vec.models.baselines import AssociationRules, MostPopular
 
 TRAIN = [["a", "b", "a"], ["b", "c"], ["a", "d"]]
 PAIRS = pd.DataFrame({"query": ["a", "b", "zzz"], "target": ["b", "c", "a"]})

@@ -9,7 +9,6 @@ from gensim.models import KeyedVectors
 
 pytest.importorskip("umap")  # the explore extra; make setup installs it
 
-from prod2vec.baselines import CoOccurrence  # noqa: E402
 from prod2vec.explore.customers import (  # noqa: E402
     choose_segments,
     customer_vectors,
@@ -23,8 +22,9 @@ from prod2vec.explore.neighbours import (  # noqa: E402
     neighbour_table,
     never_bought_together,
 )
-from prod2vec.export import save_keyed_vectors, write_projector_files  # noqa: E402
-from prod2vec.word2vec import Word2VecRecommender  # noqa: E402
+from prod2vec.models.baselines import CoOccurrence  # noqa: E402
+from prod2vec.models.word2vec import Word2VecRecommender  # noqa: E402
+from prod2vec.outputs.export import save_keyed_vectors, write_projector_files  # noqa: E402
 
 SESSIONS = [["a", "b", "c"], ["a", "b"], ["c", "d"], ["d", "e"], ["a", "b", "a"]]
 

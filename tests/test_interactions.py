@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.interactions import InteractionsError, validate_interactions
-from prod2vec.labels import describe_items
+from prod2vec.data.interactions import InteractionsError, validate_interactions
+from prod2vec.data.item_labels import describe_items
 from prod2vec.online_retail import clean_transactions, item_descriptions, to_interactions
 from tests.conftest import make_transactions
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from prod2vec.metrics import (
+from prod2vec.evaluation.metrics import (
     PAD,
     mrr_at_k,
     per_query_metrics,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from prod2vec.models.word2vec import _StderrWithoutSpuriousReports
 from prod2vec.notebook_checks import (
     EPOCHS,
     EXACT,
@@ -31,7 +32,6 @@ from prod2vec.notebook_checks import (
     records_in,
 )
 from prod2vec.paths import data_dir
-from prod2vec.word2vec import _StderrWithoutSpuriousReports
 from tests.conftest import needs_data
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from prod2vec.files import atomic_folder, write_json_atomic, write_parquet_atomic
 from prod2vec.online_retail.source import (
     CACHE_FILENAME,
     SCHEMA,
@@ -19,6 +18,7 @@ from prod2vec.online_retail.source import (
     load_online_retail,
     validate_transactions,
 )
+from prod2vec.outputs.atomic import atomic_folder, write_json_atomic, write_parquet_atomic
 
 
 def uci_style_zip() -> bytes:

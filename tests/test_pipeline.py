@@ -13,10 +13,10 @@ from gensim.models import KeyedVectors
 
 from prod2vec import pipeline as pipeline_module
 from prod2vec.cli import main
-from prod2vec.interactions import ITEM, TIME, USER
-from prod2vec.readers import InputDataError, read_long, read_wide
-from prod2vec.sessions import sessionize
-from prod2vec.word2vec import load_output_weights, load_vectors
+from prod2vec.data.interactions import ITEM, TIME, USER
+from prod2vec.data.readers import InputDataError, read_long, read_wide
+from prod2vec.data.sessions import sessionize
+from prod2vec.models.word2vec import load_output_weights, load_vectors
 from tests.synthetic import labels_table, shopping_events, wide_table, write_csv
 
 OUTPUTS = [

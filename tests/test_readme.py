@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prod2vec.readme import TABLES, current_readme, with_table
+from prod2vec.outputs.readme import TABLES, current_readme, with_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

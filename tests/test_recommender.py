@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from prod2vec.encoding import encode_sessions
-from prod2vec.metrics import PAD
-from prod2vec.recommender import Recommender
+from prod2vec.data.integer_sessions import encode_sessions
+from prod2vec.evaluation.metrics import PAD
+from prod2vec.models.recommender import Recommender
 
 
 class FixedScores(Recommender):

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.callbacks import StopAfterEpoch
-from prod2vec.seeds import paired_difference_interval, study_seeds, summarise_scores
-from prod2vec.word2vec import train_word2vec
+from prod2vec.evaluation.seed_study import paired_difference_interval, study_seeds, summarise_scores
+from prod2vec.models.callbacks import StopAfterEpoch
+from prod2vec.models.word2vec import train_word2vec
 from tests.conftest import make_transactions
 from tests.test_word2vec import SESSIONS, SMALL
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from prod2vec.protocol import prepare_sessions
-from prod2vec.selection import fit_baselines, select_by_validation
+from prod2vec.evaluation.selection import fit_baselines, select_by_validation
+from prod2vec.online_retail.reference_protocol import prepare_sessions
 from tests.conftest import make_transactions
 from tests.test_recommender import FixedScores
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from prod2vec.cli import main
+from prod2vec.models.word2vec import load_output_weights, load_vectors, save_vectors, unit_vectors
 from prod2vec.serving import MAX_ITEMS, SessionScorer, parse_request
-from prod2vec.word2vec import load_output_weights, load_vectors, save_vectors, unit_vectors
 from tests.synthetic import labels_table, shopping_events, write_csv
 
 

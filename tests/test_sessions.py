@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from prod2vec.sessions import (
+from prod2vec.data.sessions import (
     corpus_stats,
     flat_items,
     item_counts,

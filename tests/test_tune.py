@@ -17,6 +17,7 @@ import pytest
 ray = pytest.importorskip("ray")  # the tune extra; make setup installs it
 
 from prod2vec.cli import main  # noqa: E402
+from prod2vec.models.word2vec import Word2VecRecommender, train_word2vec  # noqa: E402
 from prod2vec.tune.space import ORIGINAL_GRID, grid_space, random_space, word2vec_settings  # noqa: E402
 from prod2vec.tune.sweep import (  # noqa: E402
     SweepSettings,
@@ -27,7 +28,6 @@ from prod2vec.tune.sweep import (  # noqa: E402
     trial_table,
     write_sweep,
 )
-from prod2vec.word2vec import Word2VecRecommender, train_word2vec  # noqa: E402
 from tests.test_word2vec import PAIRS, SESSIONS, SMALL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

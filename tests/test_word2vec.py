@@ -13,10 +13,10 @@ import pytest
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
-from prod2vec.evaluation import pair_metrics
-from prod2vec.ranking import _exact_top_k, top_k_indices
-from prod2vec.word2vec import (
+from prod2vec.evaluation.results import pair_metrics
+from prod2vec.models.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
+from prod2vec.models.ranking import _exact_top_k, top_k_indices
+from prod2vec.models.word2vec import (
     Word2VecRecommender,
     linear_alpha_schedule,
     load_vectors,
@@ -176,7 +176,7 @@ def test_fast_top_k_equals_exact_top_k_with_many_ties() -> None:
 FINGERPRINT = """
 import hashlib
 from tests.test_word2vec import SESSIONS, SMALL
-from prod2vec.word2vec import train_word2vec
+from prod2vec.models.word2vec import train_word2vec
 model = train_word2vec(SESSIONS, SMALL, seed=7)
 print(hashlib.sha256(model.wv.vectors.tobytes()).hexdigest())
 """

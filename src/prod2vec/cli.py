@@ -33,17 +33,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from prod2vec.evaluation import wide_table
-from prod2vec.files import check_can_write_folder
-from prod2vec.interactions import InteractionsError
+from prod2vec.data.interactions import InteractionsError
+from prod2vec.data.readers import LAYOUTS, InputDataError
+from prod2vec.evaluation.results import wide_table
 from prod2vec.online_retail import (
     UCI_URL,
     DataDownloadError,
     DataSchemaError,
     load_online_retail,
 )
+from prod2vec.outputs.atomic import check_can_write_folder
 from prod2vec.paths import data_dir, hpo_dir, project_dir
-from prod2vec.readers import LAYOUTS, InputDataError
 
 if TYPE_CHECKING:
     from prod2vec.tune.sweep import SweepSettings
@@ -126,7 +126,7 @@ def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from prod2vec.protocol import prepare_sessions
+    from prod2vec.online_retail.reference_protocol import prepare_sessions
     from prod2vec.tune.sweep import resume_sweep, run_sweep, write_sweep
 
     settings = _sweep_settings(args)
@@ -162,8 +162,8 @@ def _tune(args: argparse.Namespace) -> int:
 def _finalists(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from prod2vec.files import write_csv_atomic, write_json_atomic
-    from prod2vec.protocol import prepare_sessions
+    from prod2vec.online_retail.reference_protocol import prepare_sessions
+    from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
     from prod2vec.tune.finalists import finalist_configuration, rescore_finalists
     from prod2vec.tune.sweep import software_versions
 
@@ -193,8 +193,8 @@ def _finalists(args: argparse.Namespace) -> int:
 
 
 def _seeds(args: argparse.Namespace) -> int:
-    from prod2vec.files import write_csv_atomic, write_json_atomic
-    from prod2vec.seeds import study_seeds, summarise_scores
+    from prod2vec.evaluation.seed_study import study_seeds, summarise_scores
+    from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
 
     best = json.loads(Path(args.config).read_text())
     study = study_seeds(best["word2vec"], best["scoring"], best["best_epoch"], workers=args.workers)
@@ -212,6 +212,9 @@ def _seeds(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
+    from prod2vec.data.readers import read_labels, read_long, read_wide
+    from prod2vec.data.sessions import session_gap
+    from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION
     from prod2vec.pipeline import (
         PipelineSettings,
         load_configuration,
@@ -219,9 +222,6 @@ def _pipeline(args: argparse.Namespace) -> int:
         run_pipeline,
         write_results,
     )
-    from prod2vec.protocol import N_TEST, N_VALIDATION
-    from prod2vec.readers import read_labels, read_long, read_wide
-    from prod2vec.sessions import session_gap
 
     if args.tune and args.config:
         raise UsageError("give either --config or --tune, not both")

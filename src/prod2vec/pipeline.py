@@ -5,7 +5,7 @@ Ray Tune) -> train with early stopping -> evaluate against the counting baseline
 held-out pairs -> write vectors, Projector files, metrics and a report.
 
 :func:`run_pipeline` does the work and returns a :class:`PipelineResult`; :func:`write_results`
-writes it into a folder that is complete or absent (:func:`prod2vec.files.atomic_folder`).
+writes it into a folder that is complete or absent (:func:`prod2vec.outputs.atomic.atomic_folder`).
 ``python -m prod2vec pipeline`` is the command line over both.
 """
 
@@ -24,28 +24,28 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.callbacks import EarlyStopping, MetricLogger, training_history
-from prod2vec.evaluation import markdown_table, results_table, wide_table
-from prod2vec.export import save_keyed_vectors, write_projector_files
-from prod2vec.files import atomic_folder, write_csv_atomic, write_json_atomic
-from prod2vec.labels import describe_items
-from prod2vec.online_retail import (
-    clean_transactions,
-    item_descriptions,
-    load_online_retail,
-    to_interactions,
-)
-from prod2vec.protocol import RECIPE
-from prod2vec.readers import InputDataError, QualityReport
-from prod2vec.selection import fit_baselines
-from prod2vec.sessions import SessionSplit, item_counts, sessionize, split_sessions
-from prod2vec.word2vec import (
+from prod2vec.data.item_labels import describe_items
+from prod2vec.data.readers import InputDataError, QualityReport
+from prod2vec.data.sessions import SessionSplit, item_counts, sessionize, split_sessions
+from prod2vec.evaluation.results import markdown_table, results_table, wide_table
+from prod2vec.evaluation.selection import fit_baselines
+from prod2vec.models.callbacks import EarlyStopping, MetricLogger, training_history
+from prod2vec.models.word2vec import (
     DEFAULT_PARAMS,
     SCORINGS,
     Word2VecRecommender,
     check_word2vec_settings,
     save_vectors,
 )
+from prod2vec.online_retail import (
+    clean_transactions,
+    item_descriptions,
+    load_online_retail,
+    to_interactions,
+)
+from prod2vec.online_retail.reference_protocol import RECIPE
+from prod2vec.outputs.atomic import atomic_folder, write_csv_atomic, write_json_atomic
+from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
 
 #: What trains when no configuration is given: the project's defaults, scored input-output,
 #: the scoring that did better in notebook 04's sweep on Online Retail.
@@ -266,7 +266,7 @@ def run_pipeline(
     Parameters
     ----------
     interactions : pandas.DataFrame
-        Validated interactions (:mod:`prod2vec.readers` or an adapter).
+        Validated interactions (:mod:`prod2vec.data.readers` or an adapter).
     quality : QualityReport
         The report of reading them; this adds the session rules.
     settings : PipelineSettings

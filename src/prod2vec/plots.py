@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from prod2vec.files import atomic_path
+from prod2vec.outputs.atomic import atomic_path
 from prod2vec.paths import images_dir
 
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prod2vec.ranking import top_k_indices
-from prod2vec.readers import read_labels
-from prod2vec.word2vec import load_output_weights, load_vectors, unit_vectors
+from prod2vec.data.readers import read_labels
+from prod2vec.models.ranking import top_k_indices
+from prod2vec.models.word2vec import load_output_weights, load_vectors, unit_vectors
 
 #: the most recent items a request may send, and the largest k
 MAX_ITEMS = 50

@@ -24,9 +24,9 @@ from gensim.models import KeyedVectors
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from prod2vec.metrics import per_query_metrics
-from prod2vec.ranking import ranks_in_rows
-from prod2vec.word2vec import unit_vectors
+from prod2vec.evaluation.metrics import per_query_metrics
+from prod2vec.models.ranking import ranks_in_rows
+from prod2vec.models.word2vec import unit_vectors
 
 WEIGHTINGS = ("mean", "idf", "recency")
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from prod2vec.baselines import session_item_counts
-from prod2vec.encoding import encode_sessions
-from prod2vec.interactions import as_item_ids
-from prod2vec.recommender import Recommender
+from prod2vec.data.integer_sessions import encode_sessions
+from prod2vec.data.interactions import as_item_ids
+from prod2vec.models.baselines import session_item_counts
+from prod2vec.models.recommender import Recommender
 
 
 class TogetherCounts:

@@ -5,7 +5,7 @@
 - :mod:`~prod2vec.online_retail.adapter`: cleaned rows as interactions; product descriptions
 
 Its column names (``CustomerID``, ``StockCode``, ``InvoiceDate``, ...) appear in this subpackage
-only; everything downstream works on :mod:`prod2vec.interactions`.
+only; everything downstream works on :mod:`prod2vec.data.interactions`.
 """
 
 from prod2vec.online_retail.adapter import item_descriptions, to_interactions

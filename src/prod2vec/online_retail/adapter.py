@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prod2vec.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
 from prod2vec.online_retail.source import validate_transactions
 
 
 def to_interactions(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Cleaned Online Retail rows as an interactions frame (:mod:`prod2vec.interactions`).
+    """Cleaned Online Retail rows as an interactions frame (:mod:`prod2vec.data.interactions`).
 
     ``CustomerID`` becomes ``user`` (an integer), ``StockCode`` becomes ``item`` and
     ``InvoiceDate`` becomes ``time``; ``invoice``, ``quantity``, ``unit_price`` and ``country``
@@ -46,7 +46,7 @@ def item_descriptions(transactions: pd.DataFrame) -> pd.Series:
 
     Some codes carry several descriptions (typos, later renames); the most frequent wins,
     ties going to the first in alphabetical order. Use it as the labels of
-    :func:`prod2vec.labels.describe_items`.
+    :func:`prod2vec.data.item_labels.describe_items`.
     """
     validate_transactions(transactions)
     described = transactions.dropna(subset=["Description"])

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow
 from tqdm import tqdm
 
-from prod2vec.files import atomic_path, write_parquet_atomic
+from prod2vec.outputs.atomic import atomic_path, write_parquet_atomic
 from prod2vec.paths import data_dir
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/352/online+retail.zip"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from prod2vec.models.word2vec import OUT_OF_THE_BOX
 from prod2vec.tune.space import SEARCHED
-from prod2vec.word2vec import OUT_OF_THE_BOX
 
 #: the columns that identify a configuration (the Word2Vec seed is the sweep's)
 CONFIGURATION = (*SEARCHED, "scoring")

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from prod2vec.callbacks import MetricLogger
+from prod2vec.models.callbacks import MetricLogger
+from prod2vec.models.word2vec import train_word2vec
 from prod2vec.tune.sweep import best_configuration
-from prod2vec.word2vec import train_word2vec
 
 
 def _validation_curve(

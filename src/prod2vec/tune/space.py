@@ -13,7 +13,7 @@ from typing import Any
 
 from ray import tune
 
-from prod2vec.word2vec import SCORINGS
+from prod2vec.models.word2vec import SCORINGS
 
 #: The original tutorial's grid (Cloudera Fast Forward Labs, "Train Gensim's Word2Vec"):
 #: 16 x 7 x 11 x 3 x 7 = 25,872 configurations of 10 epochs each, a job for a cluster.

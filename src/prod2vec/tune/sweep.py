@@ -29,8 +29,8 @@ from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search import BasicVariantGenerator
 from ray.tune.search.optuna import OptunaSearch
 
-from prod2vec.files import write_csv_atomic, write_json_atomic
-from prod2vec.sessions import SessionSplit
+from prod2vec.data.sessions import SessionSplit
+from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
 from prod2vec.tune.space import SEARCHED, grid_space, random_space, word2vec_settings
 from prod2vec.tune.trainable import metric_name, train_trial
 

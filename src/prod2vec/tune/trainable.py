@@ -16,9 +16,9 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 from ray import tune
 
-from prod2vec.callbacks import MetricLogger
+from prod2vec.models.callbacks import MetricLogger
+from prod2vec.models.word2vec import DEFAULT_SEED, train_word2vec
 from prod2vec.tune.space import word2vec_settings
-from prod2vec.word2vec import DEFAULT_SEED, train_word2vec
 
 
 def metric_name(metric: str, k: int) -> str:
@@ -27,7 +27,7 @@ def metric_name(metric: str, k: int) -> str:
 
 
 class TuneReporter(CallbackAny2Vec):
-    """Hands the latest metrics of a :class:`~prod2vec.callbacks.MetricLogger` to Ray Tune.
+    """Hands the latest metrics of a :class:`~prod2vec.models.callbacks.MetricLogger` to Ray Tune.
 
     Put it after its logger. Each report holds the epoch, Recall@K and MRR@K, the CPU
     seconds the trial's process has used since training began (Gensim's threads included),

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from prod2vec.metrics import per_query_metrics, target_ranks_in_lists
-from prod2vec.recommender import Recommender
+from prod2vec.evaluation.metrics import per_query_metrics, target_ranks_in_lists
+from prod2vec.models.recommender import Recommender
 
 
 def pair_metrics(

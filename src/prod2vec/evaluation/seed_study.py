@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prod2vec.callbacks import StopAfterEpoch
-from prod2vec.evaluation import pair_metrics
-from prod2vec.protocol import N_TEST, N_VALIDATION, prepare_sessions
-from prod2vec.selection import fit_baselines
-from prod2vec.word2vec import Word2VecRecommender
+from prod2vec.evaluation.results import pair_metrics
+from prod2vec.evaluation.selection import fit_baselines
+from prod2vec.models.callbacks import StopAfterEpoch
+from prod2vec.models.word2vec import Word2VecRecommender
+from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION, prepare_sessions
 
 SPLIT_SEEDS = (123, 7, 42, 2024, 99)
 MODEL_SEEDS = (0, 1, 2, 3, 4)
@@ -94,7 +94,7 @@ def study_seeds(
     word2vec : mapping
         Word2Vec settings (``epochs`` is the planned schedule).
     scoring : str
-        The recommender's scoring (:data:`prod2vec.word2vec.SCORINGS`).
+        The recommender's scoring (:data:`prod2vec.models.word2vec.SCORINGS`).
     epochs_to_run : int
         Epochs of the schedule to run (the epoch at which the sweep's trial peaked).
     raw : pandas.DataFrame, optional

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from prod2vec.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
 
 LAYOUTS = ("long", "wide")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")

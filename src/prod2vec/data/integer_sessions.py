@@ -1,7 +1,7 @@
 """Sessions as integer arrays over a popularity-ordered catalogue, for the count-based models.
 
 The catalogue is sorted by training frequency, most frequent first, then by item id: the order
-in which :class:`prod2vec.recommender.Recommender` breaks ties.
+in which :class:`prod2vec.models.recommender.Recommender` breaks ties.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from prod2vec.sessions import check_sessions, flat_items
+from prod2vec.data.sessions import check_sessions, flat_items
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ schedule. Gensim decays alpha linearly from ``alpha`` to ``min_alpha`` over the 
 ``train()`` call; we compute the same schedule ourselves and give each epoch its slice of it.
 With all epochs run, the result is the same schedule Gensim would use. What we gain is a
 point between epochs where Python is in control: callbacks can evaluate the live vectors, and
-:class:`prod2vec.callbacks.EarlyStopping` can really stop (Gensim has no way to end a
+:class:`prod2vec.models.callbacks.EarlyStopping` can really stop (Gensim has no way to end a
 ``train()`` call early). The schedule always spans the planned ``epochs``, so a run that stops
 early stops at a higher learning rate than a full run; early stopping then restores the vectors
 of the best epoch, and the number of epochs to plan is a hyperparameter to tune.
@@ -27,9 +27,9 @@ import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.files import atomic_path
-from prod2vec.recommender import Recommender
-from prod2vec.sessions import check_sessions
+from prod2vec.data.sessions import check_sessions
+from prod2vec.models.recommender import Recommender
+from prod2vec.outputs.atomic import atomic_path
 
 #: Gensim's defaults, spelled out: CBOW, 100 dimensions, window 5, items seen fewer than 5 times
 #: dropped, 5 epochs. Made for large text corpora, not for 400k purchases.
@@ -163,7 +163,7 @@ def train_word2vec(
     params : mapping, optional
         Word2Vec keyword arguments; keys given here override :data:`DEFAULT_PARAMS`.
     callbacks : sequence of CallbackAny2Vec
-        Gensim callbacks, for example those of :mod:`prod2vec.callbacks`.
+        Gensim callbacks, for example those of :mod:`prod2vec.models.callbacks`.
     seed : int
         Gensim's seed of the initial vectors and of sampling.
     workers : int
@@ -179,7 +179,7 @@ def train_word2vec(
     --------
     Stop when validation Recall@10 has not improved for 5 epochs, keep the best epoch:
 
-    >>> from prod2vec.callbacks import EarlyStopping, MetricLogger
+    >>> from prod2vec.models.callbacks import EarlyStopping, MetricLogger
     >>> logger = MetricLogger(split.validation, k=10)  # doctest: +SKIP
     >>> stopper = EarlyStopping(logger, metric="Recall@10", patience=5)  # doctest: +SKIP
     >>> model = train_word2vec(split.train, callbacks=[logger, stopper])  # doctest: +SKIP
@@ -465,7 +465,7 @@ def _read_vector_file(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No saved vectors at {path}; save them with save_vectors().")
-    hint = "Save the vectors again with prod2vec.word2vec.save_vectors()."
+    hint = "Save the vectors again with prod2vec.models.word2vec.save_vectors()."
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}

@@ -7,7 +7,7 @@ role of words when Word2Vec learns item embeddings.
 The split follows the original tutorial's protocol for next-event prediction: every session
 minus its last item is training data; from randomly chosen sessions, the pair (second-to-last
 item, last item) is a query with the one target a model should recommend. The protocol's sizes
-and seed live in :mod:`prod2vec.protocol`.
+and seed live in :mod:`prod2vec.online_retail.reference_protocol`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from prod2vec.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
 
 Session = list[str]
 
@@ -30,8 +30,9 @@ def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | str | None = None
     Parameters
     ----------
     interactions : pandas.DataFrame
-        An interactions frame (:mod:`prod2vec.interactions`). With a ``time`` column, events are
-        ordered by it with a stable sort, so events at the same time keep their table order.
+        An interactions frame (:mod:`prod2vec.data.interactions`). With a ``time`` column,
+        events are ordered by it with a stable sort, so events at the same time keep their
+        table order.
     gap : pandas.Timedelta or str, optional
         Start a new session wherever the time between a user's consecutive events exceeds
         ``gap`` (``"30min"``, ``"1D"``): sessions as web logs and shop baskets mean them. Needs

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from prod2vec.data.sessions import SessionSplit, sessionize, split_sessions
 from prod2vec.online_retail import clean_transactions, load_online_retail, to_interactions
-from prod2vec.sessions import SessionSplit, sessionize, split_sessions
 
 RECIPE = "reference"
 SPLIT_SEED = 123
@@ -42,7 +42,7 @@ def prepare_sessions(
     recipe : str
         A cleaning recipe of :mod:`prod2vec.online_retail.cleaning`.
     seed, n_test, n_validation : int
-        The split's seed and sizes (:func:`prod2vec.sessions.split_sessions`).
+        The split's seed and sizes (:func:`prod2vec.data.sessions.split_sessions`).
     raw : pandas.DataFrame, optional
         The raw table; loaded with :func:`prod2vec.online_retail.load_online_retail` if None.
     """

@@ -8,7 +8,7 @@ With one relevant item per query, Recall@K equals HitRate@K: the share of querie
 is among the K recommendations. MRR@K is the mean of 1/rank of the target, 0 for a miss.
 
 Whether the query item itself may be recommended is decided when the top-K lists are made
-(``exclude_query`` of :meth:`prod2vec.recommender.Recommender.recommend`), not here. Gensim's
+(``exclude_query`` of :meth:`prod2vec.models.recommender.Recommender.recommend`), not here. Gensim's
 ``most_similar`` never returns the query word, and the original tutorial's numbers use that
 convention, so the project excludes the query by default. On this data it matters: a customer
 buying the same item twice in a row is common, so allowing the query raises every model's score.
@@ -69,7 +69,8 @@ def per_query_metrics(ranks: np.ndarray, k: int) -> dict[str, np.ndarray]:
     ----------
     ranks : numpy.ndarray
         1-based rank of each query's target (``inf``: never ranked), from
-        :func:`target_ranks_in_lists` or :meth:`prod2vec.recommender.Recommender.target_ranks`.
+        :func:`target_ranks_in_lists` or
+        :meth:`prod2vec.models.recommender.Recommender.target_ranks`.
     k : int
         The cut-off K.
     """

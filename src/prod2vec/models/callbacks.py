@@ -1,6 +1,6 @@
 """Gensim training callbacks: per-epoch validation metrics, per-epoch loss, early stopping.
 
-Use them with :func:`prod2vec.word2vec.train_word2vec`, which runs one epoch per ``train()``
+Use them with :func:`prod2vec.models.word2vec.train_word2vec`, which runs one epoch per ``train()``
 call so that :class:`EarlyStopping` can stop between epochs. Order matters: put the
 :class:`MetricLogger` before the :class:`EarlyStopping` that watches it.
 """
@@ -14,17 +14,17 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.metrics import per_query_metrics
-from prod2vec.word2vec import Word2VecRecommender
+from prod2vec.evaluation.metrics import per_query_metrics
+from prod2vec.models.word2vec import Word2VecRecommender
 
 
 class MetricLogger(CallbackAny2Vec):
     """Recall@K and MRR@K on (query, target) pairs after every epoch, from the live vectors.
 
-    It does not copy the model: a :class:`~prod2vec.word2vec.Word2VecRecommender` holds a
+    It does not copy the model: a :class:`~prod2vec.models.word2vec.Word2VecRecommender` holds a
     reference to ``model.wv`` and renormalises the current vectors each epoch (Gensim caches
     vector norms and would otherwise rank with stale ones). Metrics come from the rank of each
-    target (:meth:`~prod2vec.recommender.Recommender.target_ranks`), which gives the same
+    target (:meth:`~prod2vec.models.recommender.Recommender.target_ranks`), which gives the same
     numbers as top-K lists without sorting. ``history`` has one row per epoch
     with the metrics, the learning rate, the seconds since training began and the
     seconds spent evaluating. ``alpha`` is Gensim's ``min_alpha_yet_reached``: the lowest

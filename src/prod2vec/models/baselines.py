@@ -1,6 +1,6 @@
 """Count-based next-item recommenders: the baselines an embedding model has to beat.
 
-All of them implement :class:`prod2vec.recommender.Recommender` and are built with numpy and
+All of them implement :class:`prod2vec.models.recommender.Recommender` and are built with numpy and
 scipy.sparse, with no Python loop over item pairs:
 
 * :class:`MostPopular` ignores the query and recommends the most frequent training items.
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from prod2vec.encoding import EncodedSessions, encode_sessions
-from prod2vec.recommender import Recommender
+from prod2vec.data.integer_sessions import EncodedSessions, encode_sessions
+from prod2vec.models.recommender import Recommender
 
 
 class MostPopular(Recommender):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from prod2vec.baselines import AssociationRules, CoOccurrence, MostPopular, SequentialRules
-from prod2vec.evaluation import results_table
-from prod2vec.recommender import Recommender
+from prod2vec.evaluation.results import results_table
+from prod2vec.models.baselines import AssociationRules, CoOccurrence, MostPopular, SequentialRules
+from prod2vec.models.recommender import Recommender
 
 #: windows tried for the windowed baselines; the best on the validation pairs is kept
 WINDOWS = (1, 2, 3, 5, 10, 20)
@@ -37,7 +37,7 @@ def select_by_validation(
     -------
     tuple of (Recommender, pandas.DataFrame)
         The chosen model, and the validation results of every candidate (tidy, as
-        :func:`prod2vec.evaluation.results_table`).
+        :func:`prod2vec.evaluation.results.results_table`).
     """
     candidates = list(candidates)
     if not candidates:
@@ -74,8 +74,8 @@ def fit_baselines(
     validation : pandas.DataFrame
         The validation pairs.
     windows : sequence of int
-        Windows tried for :class:`~prod2vec.baselines.CoOccurrence` and
-        :class:`~prod2vec.baselines.SequentialRules`.
+        Windows tried for :class:`~prod2vec.models.baselines.CoOccurrence` and
+        :class:`~prod2vec.models.baselines.SequentialRules`.
     k : int
         The cut-off K of the validation metrics.
 

@@ -7,7 +7,7 @@
   Embedding Projector: open https://projector.tensorflow.org, choose *Load*, and give it the
   two files (no TensorBoard needed).
 
-Every file is written through a temporary file and a rename (:mod:`prod2vec.files`).
+Every file is written through a temporary file and a rename (:mod:`prod2vec.outputs.atomic`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
 
-from prod2vec.files import atomic_path
-from prod2vec.word2vec import training_counts
+from prod2vec.models.word2vec import training_counts
+from prod2vec.outputs.atomic import atomic_path
 
 _WHITESPACE = re.compile(r"\s")
 
@@ -57,7 +57,7 @@ def save_keyed_vectors(
     elif bad := [key for key in keys if _WHITESPACE.search(key)][:3]:
         raise ValueError(
             f"Item ids with white space cannot go in the word2vec text format: {bad}. Pass "
-            "replace_spaces='_', or use prod2vec.word2vec.save_vectors (.npz)."
+            "replace_spaces='_', or use prod2vec.models.word2vec.save_vectors (.npz)."
         )
     renamed = KeyedVectors(vector_size=vectors.vector_size, count=0)
     renamed.add_vectors(keys, vectors.vectors)

@@ -1,9 +1,10 @@
 """The one recommender interface every model in the project implements.
 
 A recommender is fitted on training sessions and then, for a batch of query items, returns the
-top-K item ids per query as a 2-D array (padded with :data:`prod2vec.metrics.PAD`). Subclasses
-only say how to score the catalogue for a batch of known queries (:meth:`Recommender._scores`);
-unknown queries, excluding the query item, tie-breaking and top-K selection live here once.
+top-K item ids per query as a 2-D array (padded with
+:data:`prod2vec.evaluation.metrics.PAD`). Subclasses only say how to score the catalogue for a
+batch of known queries (:meth:`Recommender._scores`); unknown queries, excluding the query
+item, tie-breaking and top-K selection live here once.
 
 Conventions, shared by all models:
 
@@ -25,9 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from prod2vec.interactions import as_item_ids
-from prod2vec.metrics import PAD
-from prod2vec.ranking import ranks_in_rows, top_k_indices
+from prod2vec.data.interactions import as_item_ids
+from prod2vec.evaluation.metrics import PAD
+from prod2vec.models.ranking import ranks_in_rows, top_k_indices
 
 
 class Recommender(ABC):

@@ -13,7 +13,7 @@ def describe_items(items: Sequence[str], labels: pd.Series) -> pd.DataFrame:
     Parameters
     ----------
     items : sequence of str
-        Item ids, for example one row of :meth:`prod2vec.recommender.Recommender.recommend`.
+        Item ids, for example one row of :meth:`prod2vec.models.recommender.Recommender.recommend`.
     labels : pandas.Series
         Label by item id, for example :func:`prod2vec.online_retail.item_descriptions`.
     """

@@ -7,9 +7,9 @@ Two tables in the README are never typed in:
 - ``seeds``: the tuned model and the counting baselines over 5 split seeds and 5 Word2Vec
   seeds, and the paired differences, from ``data/hpo/seeds/`` (``python -m prod2vec seeds``).
 
-``make readme`` (also the last step of ``make tutorial``) runs ``python -m prod2vec.readme``,
-which rewrites each table between its markers; ``tests/test_readme.py`` fails when a table and
-its source disagree.
+``make readme`` (also the last step of ``make tutorial``) runs
+``python -m prod2vec.outputs.readme``, which rewrites each table between its markers;
+``tests/test_readme.py`` fails when a table and its source disagree.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from prod2vec.evaluation import markdown_table, wide_table
-from prod2vec.files import atomic_path
+from prod2vec.evaluation.results import markdown_table, wide_table
+from prod2vec.evaluation.seed_study import summarise_scores
 from prod2vec.notebook_checks import notebook_records, recorded_results
+from prod2vec.outputs.atomic import atomic_path
 from prod2vec.paths import project_dir
-from prod2vec.seeds import summarise_scores
 
 RESULTS_NOTEBOOK = Path("notebooks") / "03_word2vec_early_stopping.ipynb"
 SEEDS_FOLDER = Path("data") / "hpo" / "seeds"
