@@ -23,6 +23,27 @@ import numpy as np
 #: Filler for top-K rows with fewer than K items; never equal to an item id.
 PAD = ""
 
+#: the metrics every model is scored by, as their names are displayed
+METRICS = ("Recall", "MRR")
+
+
+def metric_label(metric: str, k: int) -> str:
+    """A metric as tables show it: ``metric_label("recall", 10)`` is ``"Recall@10"``."""
+    return f"{_canonical(metric)}@{k}"
+
+
+def metric_key(metric: str, k: int, prefix: str = "") -> str:
+    """A metric as files and Ray name it: ``recall_at_10``; ``best_recall_at_10`` with a prefix."""
+    key = f"{_canonical(metric).lower()}_at_{k}"
+    return f"{prefix}_{key}" if prefix else key
+
+
+def _canonical(metric: str) -> str:
+    for name in METRICS:
+        if metric.lower() == name.lower():
+            return name
+    raise ValueError(f"Unknown metric {metric!r}; the project measures {METRICS}.")
+
 
 def target_ranks_in_lists(recommendations: np.ndarray, targets: Sequence[str]) -> np.ndarray:
     """Per query, the 1-based position of its target in its list; ``inf`` where it is absent.
