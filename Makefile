@@ -15,7 +15,7 @@ export PYTHONHASHSEED := 0
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 NBVAL := --nbval --nbval-current-env
 
-.PHONY: setup data tutorial readme test test-notebooks lint lab sync html clean
+.PHONY: setup data tutorial readme test test-notebooks lint lab sync html bench-status clean
 
 setup: $(VENV)/.installed
 
@@ -62,6 +62,11 @@ sync: setup
 # The rendered site, from the committed notebooks as they are (nothing is run): open site/index.html
 html: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Which results under benchmarks/results/ were measured on the files as they are now (fresh), and
+# which not (stale: the files that changed since; no provenance: written before this was recorded)
+bench-status: setup
+	$(BIN)/python benchmarks/stale.py
 
 clean:
 	rm -rf $(VENV) .ruff_cache .pytest_cache site

@@ -32,6 +32,18 @@ from common import RESULTS_DIR, command_line, machine, report
 
 K = 10
 RESULTS = RESULTS_DIR / "bench_baselines.json"
+#: what these figures depend on: the association rules, their encoding and ranking, the metrics,
+#: and the sessions they are fitted and tested on (reference recipe)
+DEPENDS_ON = (
+    "benchmarks/bench_baselines.py",
+    "benchmarks/common.py",
+    "src/prod2vec/models/baselines.py",
+    "src/prod2vec/models/ranking.py",
+    "src/prod2vec/models/recommender.py",
+    "src/prod2vec/evaluation/metrics.py",
+    "src/prod2vec/data/",
+    "src/prod2vec/online_retail/",
+)
 
 
 def yardstick_rules(sessions: Sequence[Sequence[str]]) -> dict[str, Counter]:
@@ -99,7 +111,7 @@ def main() -> int:
         "identical_top10_rows": int((yardstick_top == project_top).all(axis=1).sum()),
         "machine": machine(),
     }
-    report(result, args.output)
+    report(result, args.output, DEPENDS_ON)
     return 0
 
 

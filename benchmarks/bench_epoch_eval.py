@@ -40,6 +40,17 @@ from common import RESULTS_DIR, command_line, machine, report
 
 K = 10
 RESULTS = RESULTS_DIR / "bench_epoch_eval.json"
+#: what these figures depend on: Word2Vec training and the metric callback (models/), the
+#: metrics, the default seeds, and the sessions and validation pairs (reference recipe)
+DEPENDS_ON = (
+    "benchmarks/bench_epoch_eval.py",
+    "benchmarks/common.py",
+    "src/prod2vec/models/",
+    "src/prod2vec/evaluation/metrics.py",
+    "src/prod2vec/defaults.py",
+    "src/prod2vec/data/",
+    "src/prod2vec/online_retail/",
+)
 
 
 class OriginalRecallCallback(CallbackAny2Vec):
@@ -131,7 +142,7 @@ def main() -> int:
         "final_recall_project_callback": project_recall,
         "machine": machine(),
     }
-    report(result, args.output)
+    report(result, args.output, DEPENDS_ON)
     return 0
 
 

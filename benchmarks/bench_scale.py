@@ -36,6 +36,16 @@ import pandas as pd
 from common import RESULTS_DIR, command_line, machine, report
 
 RESULTS = RESULTS_DIR / "bench_scale.json"
+#: what these figures depend on: every stage timed, from loading and cleaning to the baselines
+DEPENDS_ON = (
+    "benchmarks/bench_scale.py",
+    "benchmarks/common.py",
+    "src/prod2vec/online_retail/",
+    "src/prod2vec/data/",
+    "src/prod2vec/models/",
+    "src/prod2vec/evaluation/",
+    "src/prod2vec/defaults.py",
+)
 STAGES = (
     "load and clean",
     "sessionize and split",
@@ -163,6 +173,7 @@ def main() -> None:
             "machine": machine(),
         },
         args.output,
+        DEPENDS_ON,
     )
 
 

@@ -27,6 +27,18 @@ from prod2vec.serving import SessionScorer
 from common import RESULTS_DIR, command_line, machine, report
 
 RESULTS = RESULTS_DIR / "bench_serving.json"
+#: what these figures depend on: the endpoint, the run folder and vectors it loads, the batch
+#: recommender it is compared with, and the sessions its queries are drawn from (reference recipe)
+DEPENDS_ON = (
+    "benchmarks/bench_serving.py",
+    "benchmarks/common.py",
+    "src/prod2vec/serving.py",
+    "src/prod2vec/outputs/",
+    "src/prod2vec/models/",
+    "src/prod2vec/evaluation/metrics.py",
+    "src/prod2vec/data/",
+    "src/prod2vec/online_retail/",
+)
 
 
 def main() -> None:
@@ -77,6 +89,7 @@ def main() -> None:
             "machine": machine(),
         },
         args.output,
+        DEPENDS_ON,
     )
 
 

@@ -43,6 +43,21 @@ from prod2vec.tune.sweep import SweepSettings, connect, run_sweep, trial_table  
 from common import RESULTS_DIR, command_line, machine, report  # noqa: E402
 
 RESULTS = RESULTS_DIR / "bench_tune.json"
+#: what these figures depend on: the sweep and its trials, their configurations, Word2Vec training
+#: with the metric callback (models/), and the sessions and validation pairs (reference recipe)
+DEPENDS_ON = (
+    "benchmarks/bench_tune.py",
+    "benchmarks/common.py",
+    "src/prod2vec/tune/space.py",
+    "src/prod2vec/tune/sweep.py",
+    "src/prod2vec/tune/trainable.py",
+    "src/prod2vec/configuration.py",
+    "src/prod2vec/defaults.py",
+    "src/prod2vec/models/",
+    "src/prod2vec/evaluation/metrics.py",
+    "src/prod2vec/data/",
+    "src/prod2vec/online_retail/",
+)
 
 
 def draw_configurations(count: int, epochs: int, seed: int) -> list[dict]:
@@ -139,6 +154,7 @@ def main() -> None:
             "machine": machine(),
         },
         args.output,
+        DEPENDS_ON,
     )
 
 

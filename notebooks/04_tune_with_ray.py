@@ -39,17 +39,13 @@ import os
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from prod2vec.configuration import Configuration
 from prod2vec.evaluation.seed_study import summarise_scores
 from prod2vec.models.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
 from prod2vec.notebook_checks import EXACT, METRIC, record
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.paths import hpo_dir, project_dir
-from prod2vec.plots import (
-    plot_budget,
-    plot_hyperparameter_maps,
-    plot_learning_curves,
-    save_figure,
-)
+from prod2vec.plots import save_figure
 from prod2vec.tune.analysis import (
     asha_savings,
     cheapest_within,
@@ -57,6 +53,7 @@ from prod2vec.tune.analysis import (
     pareto_front,
     sweep_summary,
 )
+from prod2vec.tune.plots import plot_budget, plot_hyperparameter_maps, plot_learning_curves
 from prod2vec.tune.space import ORIGINAL_EPOCHS, ORIGINAL_GRID
 from prod2vec.tune.sweep import SweepSettings, epoch_table, run_sweep, trial_table
 
@@ -147,11 +144,11 @@ live[["vector_size", "window", "negative", "ns_exponent", "sample", "scoring", "
 # 3, 9 and 27 epochs, two trials at a time on two cores:
 
 # %%
-best = json.loads((hpo_dir() / "asha" / "best.json").read_text())
+best = Configuration.load(hpo_dir() / "asha" / "best.json")
 trials = pd.read_csv(hpo_dir() / "asha" / "trials.csv")
 epochs = pd.read_csv(hpo_dir() / "asha" / "epochs.csv")
-print(best["command"])
-pd.Series(best["versions"], name="version").to_frame().transpose()
+print(best.provenance.command)
+pd.Series(best.provenance.versions, name="version").to_frame().transpose()
 
 # %%
 figure = plot_learning_curves(epochs, trials)
@@ -171,7 +168,7 @@ plt.show()
 
 # %%
 no_asha = pd.read_csv(hpo_dir() / "no_asha" / "trials.csv")
-print(json.loads((hpo_dir() / "no_asha" / "best.json").read_text())["command"])
+print(Configuration.load(hpo_dir() / "no_asha" / "best.json").provenance.command)
 savings = asha_savings(trials, no_asha)
 savings.round(3)
 
@@ -192,7 +189,7 @@ sweep_summary(trials).to_frame()
 # the best configuration marked.
 
 # %%
-best_config = {**best["word2vec"]}
+best_config = {**best.word2vec}
 figure = plot_hyperparameter_maps(
     trials, {"Gensim default": gensim_default(), "best": best_config}
 )
@@ -218,14 +215,14 @@ pd.DataFrame(
     {
         "Gensim default": {name: OUT_OF_THE_BOX.get(name) for name in shown},
         "notebook 3 default": {name: DEFAULT_PARAMS.get(name) for name in shown},
-        "best of the sweep": {name: best["word2vec"].get(name) for name in shown},
+        "best of the sweep": {name: best.word2vec.get(name) for name in shown},
     }
 ).astype(str)
 
 # %%
-print(f"scoring: {best['scoring']}; validation Recall@10 {best['validation_recall_at_10']:.3f}, "
-      f"MRR@10 {best['validation_mrr_at_10']:.3f}, reached at epoch {best['best_epoch']} "
-      f"of {best['word2vec']['epochs']} planned")
+print(f"scoring: {best.scoring}; validation Recall@10 {best.validation['recall_at_10']:.3f}, "
+      f"MRR@10 {best.validation['mrr_at_10']:.3f}, reached at epoch {best.best_epoch} "
+      f"of {best.planned_epochs} planned")
 
 # %% [markdown]
 # ### A budget view
@@ -258,8 +255,8 @@ cheap[shown + ["scoring", "best_epoch"]].to_frame("cheapest good trial").transpo
 
 # %%
 finalists = pd.read_csv(hpo_dir() / "finalists" / "finalists.csv")
-chosen = json.loads((hpo_dir() / "finalists" / "best.json").read_text())
-print(chosen["command"])
+chosen = Configuration.load(hpo_dir() / "finalists" / "best.json")
+print(chosen.provenance.command)
 finalists.round(4)
 
 # %% [markdown]

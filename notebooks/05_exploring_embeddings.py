@@ -37,6 +37,7 @@ import json
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from prod2vec.configuration import Configuration
 from prod2vec.data.sessions import sessionize
 from prod2vec.evaluation.selection import WINDOWS, select_by_validation
 from prod2vec.explore.customers import (
@@ -54,15 +55,17 @@ from prod2vec.explore.neighbours import (
     never_bought_together,
     side_by_side,
 )
+from prod2vec.explore.plots import plot_item_map
 from prod2vec.models.baselines import CoOccurrence
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.word2vec import Word2VecRecommender
 from prod2vec.notebook_checks import EXACT, METRIC, NEIGHBOURS, SMALL_COUNT, record
 from prod2vec.online_retail import item_descriptions, to_interactions
+from prod2vec.online_retail.explore_settings import SEGMENT_MIX, SPEND_COLUMNS, STOP_WORDS
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
 from prod2vec.paths import hpo_dir, models_dir
-from prod2vec.plots import plot_item_map, save_figure
+from prod2vec.plots import save_figure
 
 # %% [markdown]
 # ## The tuned vectors
@@ -76,9 +79,9 @@ from prod2vec.plots import plot_item_map, save_figure
 # [notebook 2](02_baselines.ipynb): co-occurrence within a window chosen on validation.
 
 # %%
-configuration = json.loads((hpo_dir() / "finalists" / "best.json").read_text())
-print(json.dumps(configuration["word2vec"]), "| scoring:", configuration["scoring"],
-      "| epochs run:", configuration["best_epoch"])  # fmt: skip
+configuration = Configuration.load(hpo_dir() / "finalists" / "best.json")
+print(json.dumps(configuration.word2vec), "| scoring:", configuration.scoring,
+      "| epochs run:", configuration.best_epoch)  # fmt: skip
 
 pd.set_option("display.max_colwidth", 110)
 data = prepare_sessions()
@@ -91,9 +94,9 @@ print("counting model:", counting.name)
 
 # %% tags=["nbval-ignore-output", "timing"]
 tuned = Word2VecRecommender(
-    configuration["word2vec"], seed=0, workers=1,
-    callbacks=[StopAfterEpoch(configuration["best_epoch"])],
-    scoring=configuration["scoring"], label="Word2Vec tuned",
+    configuration.word2vec, seed=0, workers=1,
+    callbacks=[StopAfterEpoch(configuration.best_epoch)],
+    scoring=configuration.scoring, label="Word2Vec tuned",
 ).fit(split.train)  # fmt: skip
 vectors = tuned.vectors_
 print(f"{len(vectors):,} products, {vectors.vector_size} dimensions")
@@ -203,7 +206,7 @@ pd.Series(never, name="neighbours never bought with the product").round(3).to_fr
 # %% tags=["nbval-ignore-output"]
 coordinates = item_map(vectors.vectors, seed=0)
 regions = map_clusters(coordinates, n_clusters=12, seed=0)
-names = cluster_names(descriptions.reindex(vectors.index_to_key), regions)
+names = cluster_names(descriptions.reindex(vectors.index_to_key), regions, stop_words=STOP_WORDS)
 record("products on the map", len(coordinates), EXACT)
 figure = plot_item_map(
     coordinates, vectors.expandos["count"], regions, names,
@@ -296,7 +299,10 @@ silhouettes.round(3).to_frame().transpose()
 # coarsest split, and it is worth reading what it is:
 
 # %% tags=["nbval-ignore-output"]
-profiles = segment_profiles(pd.Series(segments, index=taste.index), interactions, descriptions)
+profiles = segment_profiles(
+    pd.Series(segments, index=taste.index), interactions, descriptions,
+    spend=SPEND_COLUMNS, mix=SEGMENT_MIX,
+)  # fmt: skip
 record("segment sizes", sorted(profiles["customers"].tolist()), NEIGHBOURS)
 profiles.round(2)
 

@@ -8,6 +8,8 @@ from itertools import permutations
 import numpy as np
 import pytest
 
+from prod2vec.data.integer_sessions import encode_sessions
+from prod2vec.errors import ConfigurationError
 from prod2vec.evaluation.metrics import PAD
 from prod2vec.models.baselines import (
     AssociationRules,
@@ -114,7 +116,7 @@ def test_most_popular_ignores_the_query() -> None:
 def test_unknown_queries_are_padding_and_window_must_be_positive() -> None:
     model = CoOccurrence(window=2).fit(SESSIONS)
     assert model.recommend(["nope"], k=2).tolist() == [[PAD, PAD]]
-    with pytest.raises(ValueError, match="window must be at least 1"):
+    with pytest.raises(ConfigurationError, match="window must be at least 1"):
         CoOccurrence(window=0).fit(SESSIONS)
 
 
@@ -140,3 +142,18 @@ def test_target_ranks_agree_with_top_k_lists(model_class, params, reference, exc
         position = row.tolist().index(target) + 1 if target in row else np.inf
         assert rank == position, (model.name, query, target)
         assert rank_to_2 == rank or (rank_to_2 == np.inf and rank > 2)
+
+
+@pytest.mark.parametrize(
+    "model", [MostPopular(), AssociationRules(), CoOccurrence(2), SequentialRules(3)]
+)
+def test_fit_encoded_equals_fit(model) -> None:
+    queries = ["a", "b", "c", "d", "e", "f", "unknown"]
+    encoded = encode_sessions(SESSIONS)
+    from_sessions = type(model)(**vars(model)).fit(SESSIONS)
+    from_encoded = model.fit_encoded(encoded)
+    np.testing.assert_array_equal(from_encoded.items_, from_sessions.items_)
+    np.testing.assert_array_equal(from_encoded.scores(queries), from_sessions.scores(queries))
+    np.testing.assert_array_equal(
+        from_encoded.recommend(queries, k=4), from_sessions.recommend(queries, k=4)
+    )

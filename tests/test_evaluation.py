@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.evaluation.results import (
+from prod2vec.evaluation.bootstrap import (
     bootstrap_ci,
+    paired_difference_interval,
+    percentile_interval,
+    resampled_means,
+)
+from prod2vec.evaluation.results import (
     pair_metrics,
     random_guess_recall,
     results_table,
@@ -50,6 +55,36 @@ def test_bootstrap_ci() -> None:
     assert bootstrap_ci(values, seed=1) == (low, high)
     with pytest.raises(ValueError, match="empty"):
         bootstrap_ci(np.array([]))
+
+
+def test_bootstrap_draws_what_the_former_two_copies_drew() -> None:
+    """Bit for bit the inline implementations that results and the seed study had before."""
+    tail = (1 - 0.95) / 2 * 100  # not exactly 2.5
+    rng = np.random.default_rng(0)
+    values = rng.random(500)
+    draws = np.random.default_rng(3)
+    means = values[draws.integers(0, 500, size=(2000, 500))].mean(axis=1)
+    assert bootstrap_ci(values, seed=3) == tuple(
+        float(end) for end in np.percentile(means, [tail, 100 - tail])
+    )
+    splits = [rng.normal(0.1, 1, size) for size in (300, 200, 250)]
+    draws, paired = np.random.default_rng(0), np.zeros(2000)
+    for split in splits:
+        paired += split[draws.integers(0, len(split), size=(2000, len(split)))].mean(axis=1)
+    paired /= len(splits)
+    low, high = np.percentile(paired, [tail, 100 - tail])
+    mean = np.mean([np.mean(split) for split in splits])
+    assert paired_difference_interval(splits) == (float(mean), float(low), float(high))
+
+
+def test_the_bootstrap_building_blocks() -> None:
+    means = resampled_means(np.arange(10.0), 50, np.random.default_rng(0))
+    assert means.shape == (50,) and (means >= 0).all() and (means <= 9).all()
+    assert percentile_interval(np.arange(101.0), level=0.9) == pytest.approx((5.0, 95.0))
+    with pytest.raises(ValueError, match="level"):
+        percentile_interval(means, level=1.0)
+    with pytest.raises(ValueError, match="empty"):
+        paired_difference_interval([np.ones(3), np.array([])])
 
 
 def test_random_guess_recall() -> None:

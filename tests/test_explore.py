@@ -16,14 +16,26 @@ from prod2vec.explore.customers import (  # noqa: E402
     next_item_recall,
     segment_profiles,
 )
-from prod2vec.explore.maps import cluster_names, item_map, map_clusters  # noqa: E402
+from prod2vec.explore.maps import (  # noqa: E402
+    cluster_names,
+    description_words,
+    item_map,
+    map_clusters,
+)
 from prod2vec.explore.neighbours import (  # noqa: E402
     TogetherCounts,
     neighbour_table,
     never_bought_together,
 )
+from prod2vec.explore.plots import plot_item_map  # noqa: E402
 from prod2vec.models.baselines import CoOccurrence  # noqa: E402
 from prod2vec.models.word2vec import Word2VecRecommender  # noqa: E402
+from prod2vec.online_retail import to_interactions  # noqa: E402
+from prod2vec.online_retail.explore_settings import (  # noqa: E402
+    SEGMENT_MIX,
+    SPEND_COLUMNS,
+    STOP_WORDS,
+)
 from prod2vec.outputs.export import save_keyed_vectors, write_projector_files  # noqa: E402
 
 SESSIONS = [["a", "b", "c"], ["a", "b"], ["c", "d"], ["d", "e"], ["a", "b", "a"]]
@@ -105,18 +117,34 @@ def test_segments_find_the_number_of_planted_groups() -> None:
     assert len(np.unique(segments)) == 4 and silhouettes.max() > 0.5
 
 
-def test_segment_profiles() -> None:
+def test_segment_profiles_describe_with_the_columns_they_are_given() -> None:
     interactions = pd.DataFrame(
-        {"user": [1, 1, 2, 3], "item": ["x", "y", "x", "z"], "quantity": [1, 2, 3, 4],
-         "unit_price": [1.0, 1.0, 2.0, 0.5], "country": ["UK", "UK", "France", "UK"]}
+        {"user": [1, 1, 2, 3], "item": ["x", "y", "x", "z"], "units": [1, 2, 3, 4],
+         "each": [1.0, 1.0, 2.0, 0.5], "region": ["North", "North", "South", "North"]}
     )  # fmt: skip
+    segments, labels = pd.Series({1: 0, 2: 0, 3: 1}), pd.Series({"x": "X", "y": "Y", "z": "Z"})
+    plain = segment_profiles(segments, interactions, labels)
+    assert list(plain.columns) == ["customers", "share", "typical products"]
+    assert plain["customers"].tolist() == [2, 1]
+    assert plain.loc[1, "typical products"] == "Z"
     profiles = segment_profiles(
-        pd.Series({1: 0, 2: 0, 3: 1}), interactions, pd.Series({"x": "X", "y": "Y", "z": "Z"})
+        segments, interactions, labels, spend=("units", "each"), mix={"regions": "region"}
     )
-    assert profiles["customers"].tolist() == [2, 1]
+    assert list(profiles.columns) == [*plain.columns, "median spend", "regions"]
     assert profiles.loc[0, "median spend"] == pytest.approx(4.5)  # 3 and 6
-    assert profiles.loc[1, "typical products"] == "Z"
-    assert profiles.loc[0, "countries"] == "UK 50%, France 50%"
+    assert profiles.loc[0, "regions"] == "North 50%, South 50%"
+
+
+def test_online_retail_profiles_segments_by_spend_and_country(transactions) -> None:
+    interactions = to_interactions(transactions.dropna(subset=["CustomerID"]))
+    profiles = segment_profiles(
+        pd.Series({1: 0, 2: 0, 3: 1}), interactions, pd.Series(dtype=str),
+        spend=SPEND_COLUMNS, mix=SEGMENT_MIX,
+    )  # fmt: skip
+    assert list(profiles.columns)[-2:] == ["median spend", "countries"]
+    # customer 3 bought two items at 1.5 each
+    assert profiles.loc[1, "median spend"] == pytest.approx(3.0)
+    assert profiles.loc[1, "countries"] == "United Kingdom 100%"
 
 
 def test_the_map_keeps_groups_together_and_names_them() -> None:
@@ -132,8 +160,30 @@ def test_the_map_keeps_groups_together_and_names_them() -> None:
         + [f"LUNCH BAG RED {n}" for n in range(50)]
         + [f"PINK RED HEART CANDLE {n}" for n in range(50)]
     )
-    names = cluster_names(descriptions, truth, words=2)
-    assert names == {0: "BAUBLES CHRISTMAS", 1: "BAG LUNCH", 2: "CANDLE HEART"}
+    names = cluster_names(descriptions, truth, words=3, stop_words={"SET", "OF"})
+    assert names == {0: "BAUBLES CHRISTMAS", 1: "BAG LUNCH RED", 2: "CANDLE HEART PINK"}
+    # without stop words, the words every item of cluster 0 has tie with its theme
+    assert cluster_names(descriptions, truth, words=3)[0] == "BAUBLES CHRISTMAS OF"
+
+
+def test_description_words_leave_out_the_stop_words_they_are_given() -> None:
+    assert description_words("Set of 3 cake tins, pantry design") == [
+        "SET", "OF", "CAKE", "TINS", "PANTRY", "DESIGN"
+    ]  # fmt: skip
+    assert description_words("SET OF 3 CAKE TINS PANTRY DESIGN", STOP_WORDS) == [
+        "CAKE", "TINS", "PANTRY"
+    ]  # fmt: skip
+
+
+def test_the_map_figure_frames_the_bulk_and_names_the_clusters_inside() -> None:
+    grid = np.stack(np.meshgrid(np.arange(10.0), np.arange(10.0)), axis=-1).reshape(-1, 2)
+    coordinates = np.vstack([grid, grid + [20, 0], [[1e3, 1e3]]])
+    clusters = np.append(np.repeat([0, 1], 100), 2)
+    names = {0: "first", 1: "second", 2: "far away"}
+    axis = plot_item_map(coordinates, np.ones(len(coordinates)), clusters, names).axes[0]
+    assert [text.get_text() for text in axis.texts] == [
+        "first", "second", "1 of 201 items outside the frame"
+    ]  # fmt: skip
 
 
 def test_export_formats_round_trip(tmp_path) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from prod2vec.data.interactions import InteractionsError, validate_interactions
 from prod2vec.data.item_labels import describe_items
+from prod2vec.errors import InputDataError
 from prod2vec.online_retail import clean_transactions, item_descriptions, to_interactions
 from tests.conftest import make_transactions
 
@@ -28,8 +29,11 @@ def test_a_valid_frame_is_returned_unchanged() -> None:
         (VALID.iloc[:0], "no rows"),
         (VALID.assign(user=[1, None, 2]), "1 rows without a user"),
         (VALID.assign(item=["a", None, "b"]), "1 rows without a item"),
-        (VALID.assign(item=[1.0, 2.0, 3.0]), "item ids must be strings, got dtype float64"),
-        (VALID.assign(item=["a", "", "b"]), "empty item ids"),
+        (
+            VALID.assign(item=[1.0, 2.0, 3.0]),
+            r"\(float64\) holds the float 1.0: item ids must be strings",
+        ),
+        (VALID.assign(item=["a", "", "b"]), "holds an empty item id"),
         (VALID.assign(time=["2011", "x", "y"]), "column 'time' has dtype"),
     ],
 )
@@ -37,6 +41,7 @@ def test_every_problem_is_named_with_the_fix(frame: pd.DataFrame, phrase: str) -
     with pytest.raises(InteractionsError, match=phrase) as raised:
         validate_interactions(frame)
     assert "to_interactions()" in str(raised.value)
+    assert isinstance(raised.value, InputDataError)
 
 
 def test_not_a_frame() -> None:
@@ -56,7 +61,7 @@ def test_online_retail_rows_become_interactions(transactions: pd.DataFrame) -> N
 
 
 def test_rows_without_customer_must_be_cleaned_first(transactions: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="1 rows have no CustomerID.*clean_transactions"):
+    with pytest.raises(InputDataError, match="1 rows have no CustomerID.*clean_transactions"):
         to_interactions(transactions)
 
 

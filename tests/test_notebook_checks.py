@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.models.word2vec import _StderrWithoutSpuriousReports
+from prod2vec.models.word2vec.gensim_stderr import _StderrWithoutSpuriousReports
 from prod2vec.notebook_checks import (
     EPOCHS,
     EXACT,

@@ -164,3 +164,13 @@ def test_atomic_writes_give_the_permissions_of_an_ordinary_write(tmp_path: Path)
     assert stat.S_IMODE((tmp_path / "result.json").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755
     assert sorted(path.name for path in tmp_path.iterdir()) == ["result.json", "run"]
+
+
+def test_data_errors_belong_to_the_project_error_family() -> None:
+    from prod2vec.errors import InputDataError, Prod2VecError, ProjectFileError
+    from prod2vec.online_retail.source import DataCacheError
+
+    assert issubclass(DataSchemaError, InputDataError) and issubclass(DataSchemaError, ValueError)
+    assert issubclass(DataDownloadError, Prod2VecError)
+    assert issubclass(DataDownloadError, RuntimeError)
+    assert issubclass(DataCacheError, ProjectFileError) and issubclass(DataCacheError, OSError)

@@ -73,3 +73,21 @@ def test_the_installed_package_location_does_not_matter(
         resolved = getattr(paths, folder)()
         assert resolved.is_relative_to(other.resolve())
         assert not resolved.is_relative_to(package_checkout)
+
+
+def test_one_writability_check_for_output_and_data_folders(tmp_path: Path) -> None:
+    from prod2vec.errors import ProjectFileError
+    from prod2vec.outputs.atomic import check_can_write_folder
+
+    new = tmp_path / "parent" / "run"
+    check_can_write_folder(new, overwrite=False)
+    assert new.parent.is_dir() and not new.exists()  # the folder is left to atomic_folder
+    new.mkdir()
+    with pytest.raises(ProjectFileError, match="already exists.*--overwrite"):
+        check_can_write_folder(new, overwrite=False)
+    check_can_write_folder(new, overwrite=True)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ProjectFileError, match="data folder .*file: it is a file. Use --x"):
+        check_can_write_folder(tmp_path / "file", True, what="data folder", fix="Use --x.")
+    with pytest.raises(ProjectFileError, match="Cannot write to the output folder"):
+        check_can_write_folder(tmp_path / "file" / "below", overwrite=False)

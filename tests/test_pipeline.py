@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from gensim.models import KeyedVectors
 
-from prod2vec import pipeline as pipeline_module
 from prod2vec.cli import main
 from prod2vec.data.interactions import ITEM, TIME, USER
 from prod2vec.data.readers import InputDataError, read_long, read_wide
-from prod2vec.data.sessions import sessionize
+from prod2vec.data.sessions import session_gap, sessionize
 from prod2vec.models.word2vec import load_output_weights, load_vectors
+from prod2vec.outputs import run_folder
 from tests.synthetic import labels_table, shopping_events, wide_table, write_csv
 
 OUTPUTS = [
@@ -100,7 +100,7 @@ def test_session_gap_splits_a_users_history(tmp_path: Path) -> None:
     events["ts"] = (times + pd.to_timedelta((events.index % 12 >= 6) * 24, unit="h")).astype(str)
     interactions, _ = read_long(write_csv(events, tmp_path / "e.csv"), "user_id", "item_id", "ts")
     assert len(sessionize(interactions)) == 120
-    split = sessionize(interactions, gap="12h")
+    split = sessionize(interactions, gap=session_gap("12h"))
     assert len(split) == 240 and split.map(len).eq(6).all()
     assert split.index.value_counts().eq(2).all()
     out = tmp_path / "gap_run"
@@ -192,7 +192,7 @@ def test_a_failure_while_writing_leaves_no_output(files, tmp_path: Path, monkeyp
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline_module, "write_projector_files", broken)
+    monkeypatch.setattr(run_folder, "write_projector_files", broken)
     out = tmp_path / "out"
     assert run("--input", files["long"], "--time-col", "ts", "--out", out) == 1
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
@@ -240,3 +240,57 @@ def test_read_errors_are_input_data_errors(tmp_path: Path) -> None:
         read_long(tmp_path / "missing.csv", "user_id", "item_id")
     with pytest.raises(InputDataError, match="must differ"):
         read_long(tmp_path / "missing.csv", "id", "id")
+
+
+def test_split_seed_and_model_seed_are_separate(files, tmp_path: Path) -> None:
+    base = ["--input", files["long"], "--time-col", "ts"]
+    runs = {name: tmp_path / name for name in ("reference", "other_model_seed", "other_split_seed")}
+    assert run(*base, "--out", runs["reference"]) == 0
+    assert run(*base, "--model-seed", "7", "--out", runs["other_model_seed"]) == 0
+    assert run(*base, "--split-seed", "7", "--out", runs["other_split_seed"]) == 0
+    configs = {
+        name: json.loads((folder / "config.json").read_text()) for name, folder in runs.items()
+    }
+    assert configs["reference"]["split_seed"] == 0 and configs["reference"]["model_seed"] == 42
+    assert configs["other_model_seed"]["split_seed"] == 0
+    assert configs["other_model_seed"]["model_seed"] == 7
+    assert configs["other_split_seed"]["split_seed"] == 7
+    assert configs["other_split_seed"]["model_seed"] == 42
+    baselines = {
+        name: [row for row in json.loads((folder / "metrics.json").read_text())["test"]
+               if row["model"] != "Word2Vec"]
+        for name, folder in runs.items()
+    }  # fmt: skip
+    # the model seed leaves the held-out pairs alone; the split seed draws others
+    assert baselines["reference"] == baselines["other_model_seed"]
+    assert baselines["reference"] != baselines["other_split_seed"]
+
+
+def test_online_retail_keeps_the_reference_split(monkeypatch, tmp_path: Path) -> None:
+    """Without --input the split is the reference protocol's, so a configuration chosen on its
+    validation pairs (data/hpo/) is never tested on them."""
+    seen = {}
+
+    def fake_read(recipe: str):
+        seen["recipe"] = recipe
+        raise SystemExit("stop before reading the data")
+
+    from prod2vec import cli
+    from prod2vec.online_retail import reader, reference_protocol
+
+    real_settings = cli._pipeline_settings
+
+    def spy(args):
+        seen["settings"] = real_settings(args)
+        return seen["settings"]
+
+    monkeypatch.setattr(cli, "_pipeline_settings", spy)
+    monkeypatch.setattr(reader, "read_online_retail", fake_read)
+    with pytest.raises(SystemExit):
+        run("--out", tmp_path / "or")
+    settings = seen["settings"]
+    assert seen["recipe"] == reference_protocol.RECIPE
+    assert settings.split_seed == reference_protocol.SPLIT_SEED
+    assert (settings.n_test, settings.n_validation) == (
+        reference_protocol.N_TEST, reference_protocol.N_VALIDATION
+    )  # fmt: skip

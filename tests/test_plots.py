@@ -72,6 +72,42 @@ def test_training_history_draws_the_panels_it_has_columns_for() -> None:
     assert len(plot_training_history(history.drop(columns="loss")).axes) == 2
 
 
+def sweep_trials() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"trial_id": ["t1", "t2", "t3"], "stopped_early": [False, True, False],
+         "ns_exponent": [-0.5, 0.75, 1.0], "negative": [5, 10, 20], "window": [3, 5, 10],
+         "scoring": ["input-input", "input-output", "input-output"],
+         "cpu_seconds": [10.0, 2.0, 40.0], "best_recall_at_5": [0.2, 0.1, 0.3]}
+    )  # fmt: skip
+
+
+def test_sweep_figures_read_the_recall_at_the_cut_off_they_are_given() -> None:
+    tune_plots = pytest.importorskip("prod2vec.tune.plots")  # the tune extra
+    trials = sweep_trials()
+    epochs = pd.DataFrame(
+        {"trial_id": ["t1", "t1", "t2", "t3"], "epoch": [1, 2, 1, 1],
+         "recall_at_5": [0.1, 0.2, 0.1, 0.3]}
+    )  # fmt: skip
+    axis = tune_plots.plot_learning_curves(epochs, trials, k=5).axes[0]
+    assert axis.get_ylabel() == "validation Recall@5"
+    assert [line.get_color() for line in axis.lines[:3]] == ["tab:blue", "0.75", "tab:blue"]
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert labels == ["stopped by ASHA (1)", "ran to the end (2)"]
+
+    marks = {"default": {"ns_exponent": 0.75, "negative": 5, "window": 5}}
+    figure = tune_plots.plot_hyperparameter_maps(trials, marks, k=5, bins=2)
+    maps, colorbar = figure.axes[:3], figure.axes[3]
+    assert [(axis.get_xlabel(), axis.get_ylabel()) for axis in maps] == [
+        ("ns_exponent", "negative"), ("ns_exponent", "window"), ("negative", "window")
+    ]  # fmt: skip
+    assert colorbar.get_ylabel() == "mean best validation Recall@5"
+
+    front = trials.sort_values("cpu_seconds").iloc[[0, 1, 2]]
+    axis = tune_plots.plot_budget(trials, front, k=5).axes[0]
+    assert axis.get_xscale() == "log" and axis.get_ylabel() == "best validation Recall@5"
+    np.testing.assert_array_equal(axis.lines[0].get_ydata(), front["best_recall_at_5"])
+
+
 def test_save_figure_writes_a_png_and_nothing_else(tmp_path: Path) -> None:
     path = save_figure(plot_item_popularity(SESSIONS), "popularity", folder=tmp_path)
     assert path == tmp_path / "popularity.png"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from prod2vec.evaluation.seed_study import paired_difference_interval, study_seeds, summarise_scores
+from prod2vec.evaluation.bootstrap import paired_difference_interval
+from prod2vec.evaluation.seed_study import study_seeds, summarise_scores, write_seed_study
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.word2vec import train_word2vec
+from prod2vec.online_retail.reference_protocol import clean_sessions
 from tests.conftest import make_transactions
 from tests.test_word2vec import SESSIONS, SMALL
 
@@ -45,12 +50,13 @@ def generated_raw(customers: int = 60, seed: int = 0) -> pd.DataFrame:
     return make_transactions(rows)
 
 
-def test_one_model_per_model_seed_serves_every_split() -> None:
+def test_one_model_per_model_seed_serves_every_split(tmp_path: Path) -> None:
+    _, sessions = clean_sessions(raw=generated_raw())
     study = study_seeds(
+        sessions,
         {**SMALL, "epochs": 4},
         "input-input",
         epochs_to_run=2,
-        raw=generated_raw(),
         split_seeds=(1, 2),
         model_seeds=(0, 1),
         k=3,
@@ -75,6 +81,23 @@ def test_one_model_per_model_seed_serves_every_split() -> None:
     assert len(study.reference_pairs) == 10
     summary = summarise_scores(scores)
     assert list(summary.index) == ["CoOccurrence", "SequentialRules", "Word2Vec tuned"]
+
+    paths = write_seed_study(study, tmp_path / "seeds", "python -m prod2vec seeds x", "best.json")
+    assert {name: path.name for name, path in paths.items()} == {
+        "scores": "scores.csv",
+        "differences": "differences.csv",
+        "reference_split_pairs": "reference_split_pairs.csv",
+        "command": "command.json",
+    }
+    pd.testing.assert_frame_equal(pd.read_csv(paths["scores"]), scores)
+    pd.testing.assert_frame_equal(pd.read_csv(paths["differences"]), differences)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(paths["reference_split_pairs"]), study.reference_pairs
+    )
+    assert json.loads(paths["command"].read_text()) == {
+        "command": "python -m prod2vec seeds x",
+        "config": "best.json",
+    }
 
 
 def trial_rows(rows: list[tuple]) -> pd.DataFrame:

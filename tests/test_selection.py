@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from prod2vec.data.integer_sessions import encode_sessions
 from prod2vec.evaluation.selection import fit_baselines, select_by_validation
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from tests.conftest import make_transactions
@@ -55,6 +56,9 @@ def test_fit_baselines_keeps_the_window_that_is_best_on_validation() -> None:
         )
         best = scores.sort_values(["Recall@3", "MRR@3"], ascending=False, kind="stable")
         assert model.name == best.index[0]
+    encoded = fit_baselines(encode_sessions(train), validation, windows=(1, 2, 5), k=3)
+    pd.testing.assert_frame_equal(encoded.window_sweep, sweep)
+    assert [model.name for model in encoded.models] == [model.name for model in suite.models]
 
 
 def test_prepare_sessions_cleans_sessionizes_and_splits(transactions: pd.DataFrame) -> None:

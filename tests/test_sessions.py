@@ -3,13 +3,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from prod2vec.data.interactions import ItemIdError
 from prod2vec.data.sessions import (
+    SessionSplit,
+    check_sessions,
     corpus_stats,
     flat_items,
     item_counts,
+    session_gap,
     sessionize,
     split_sessions,
 )
+from prod2vec.errors import ConfigurationError, InputDataError
 
 
 def interactions(rows: list[tuple[object, str, int]]) -> pd.DataFrame:
@@ -80,14 +85,74 @@ def test_same_seed_same_split_other_seed_other_split() -> None:
 
 
 def test_split_sizes_that_cannot_be_met() -> None:
-    with pytest.raises(ValueError, match="Cannot draw 8 test \\+ 3 validation pairs from 10"):
+    with pytest.raises(InputDataError, match="Cannot draw 8 test \\+ 3 validation pairs from 10"):
         split_sessions(many_sessions(10), n_test=8, n_validation=3, seed=0)
-    with pytest.raises(ValueError, match="n_test >= 1"):
+    with pytest.raises(ConfigurationError, match="n_test >= 1"):
         split_sessions(many_sessions(10), n_test=0, n_validation=3, seed=0)
+    with pytest.raises(ConfigurationError, match="n_validation >= 1"):
+        split_sessions(many_sessions(10), n_test=3, n_validation=0, seed=0)
 
 
 def test_split_refuses_sessions_shorter_than_two() -> None:
     sessions = many_sessions(10)
     sessions.iloc[3] = ["only"]
-    with pytest.raises(ValueError, match="1 sessions have fewer than 2 items.*103"):
+    with pytest.raises(InputDataError, match="1 sessions have fewer than 2 items.*103"):
         split_sessions(sessions, n_test=2, n_validation=2, seed=0)
+
+
+def test_a_gap_splits_sessions_and_is_parsed_only_by_session_gap() -> None:
+    frame = interactions([(1, "a", 0), (1, "b", 10), (1, "c", 200), (2, "d", 0)])
+    assert sessionize(frame, gap=session_gap("1h")).tolist() == [["a", "b"], ["c"], ["d"]]
+    assert session_gap("30min") == pd.Timedelta(minutes=30)
+    with pytest.raises(TypeError, match="session_gap"):
+        sessionize(frame, gap="1h")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="positive"):
+        sessionize(frame, gap=pd.Timedelta(0))
+    with pytest.raises(InputDataError, match="needs event times"):
+        sessionize(frame.drop(columns="time"), gap=pd.Timedelta("1h"))
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"), [("soon", "Cannot read the session gap 'soon'"), ("-1h", "positive")]
+)
+def test_session_gap_names_the_fix(text: str, phrase: str) -> None:
+    with pytest.raises(ConfigurationError, match=phrase):
+        session_gap(text)
+
+
+def test_check_sessions_names_the_session_of_a_bad_id() -> None:
+    assert check_sessions([["a", "b"], [], ["c"]]) == 3
+    with pytest.raises(ItemIdError, match="Session 2 holds the int 7: item ids must be strings"):
+        check_sessions([["a", "b"], [], ["c", 7]])
+    with pytest.raises(InputDataError, match="Session 1 holds an empty item id"):
+        check_sessions([["a"], [""]])
+    with pytest.raises(InputDataError, match="no items"):
+        check_sessions([[], []])
+
+
+PAIRS = pd.DataFrame({"user": [1], "query": ["a"], "target": ["b"]})
+
+
+@pytest.mark.parametrize(
+    ("train", "test", "validation", "phrase"),
+    [
+        ([], PAIRS, PAIRS, "needs training sessions"),
+        (("a", "b"), PAIRS, PAIRS, "needs training sessions"),
+        ([["a"], []], PAIRS, PAIRS, "Training session 1 is not a non-empty list"),
+        ([["a"], "ab"], PAIRS, PAIRS, "Training session 1 is not a non-empty list"),
+        ([["a", 1.0]], PAIRS, PAIRS, "Session 0 holds the float 1.0"),
+        ([["a"]], PAIRS.iloc[:0], PAIRS, "No test pairs"),
+        ([["a"]], PAIRS, PAIRS.drop(columns="target"), "validation pairs need columns"),
+        ([["a"]], PAIRS, [("a", "b")], "validation pairs must be a DataFrame, got list"),
+        ([["a"]], PAIRS.assign(query=[85123]), PAIRS, "test query 0 is the int 85123"),
+        ([["a"]], PAIRS, PAIRS.assign(target=[""]), "validation target 0 is an empty item id"),
+    ],
+)
+def test_a_split_refuses_what_is_not_a_split(train, test, validation, phrase: str) -> None:
+    with pytest.raises(InputDataError, match=phrase):
+        SessionSplit(train, test, validation)
+
+
+def test_a_valid_split_is_kept_as_given() -> None:
+    split = SessionSplit([["a", "b"]], PAIRS, PAIRS)
+    assert split.train == [["a", "b"]] and split.test is PAIRS

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ import pytest
 ray = pytest.importorskip("ray")  # the tune extra; make setup installs it
 
 from prod2vec.cli import main  # noqa: E402
+from prod2vec.configuration import Configuration  # noqa: E402
+from prod2vec.errors import ConfigurationError  # noqa: E402
 from prod2vec.models.word2vec import Word2VecRecommender, train_word2vec  # noqa: E402
 from prod2vec.tune.space import ORIGINAL_GRID, grid_space, random_space, word2vec_settings  # noqa: E402
 from prod2vec.tune.sweep import (  # noqa: E402
@@ -54,7 +57,7 @@ def test_the_spaces_cover_the_original_grid_and_more() -> None:
     assert ORIGINAL_GRID["ns_exponent"][0] == -1.0 and ORIGINAL_GRID["ns_exponent"][-1] == 1.0
     assert set(grid_space()) == {*ORIGINAL_GRID, "epochs", "scoring"}
     assert set(random_space()) == {*ORIGINAL_GRID, "sample", "epochs", "scoring"}
-    config = {"vector_size": np.int64(16), "alpha": np.float64(0.02), "scoring": "input-output"}
+    config = {"vector_size": 16, "alpha": 0.02, "scoring": "input-output", "seed": 3}
     assert word2vec_settings(config) == {"sg": 1, "min_count": 1, "hs": 0, "vector_size": 16,
                                          "alpha": 0.02}  # fmt: skip
     with pytest.raises(ValueError, match="Unknown search"):
@@ -94,11 +97,13 @@ def test_a_small_sweep_end_to_end(local_ray, tmp_path: Path) -> None:
     assert (epochs.groupby("trial_id")["cpu_seconds"].diff().dropna() >= 0).all()
 
     best = best_configuration(trials, k=5)
-    assert best["validation_recall_at_5"] == trials["best_recall_at_5"].max()
+    assert best.validation["recall_at_5"] == trials["best_recall_at_5"].max()
     paths = write_sweep(results, tmp_path / "out", SMALL_SWEEP, "python -m prod2vec tune ...")
-    written = json.loads(paths["best"].read_text())
-    assert written["command"] == "python -m prod2vec tune ..."
-    assert set(written["versions"]) >= {"python", "ray", "gensim"}
+    written = Configuration.load(paths["best"])
+    assert written.provenance.command == "python -m prod2vec tune ..."
+    assert set(written.provenance.versions) >= {"python", "ray", "gensim", "optuna"}
+    assert written.provenance.search == asdict(SMALL_SWEEP)
+    assert (written.word2vec, written.trial_id) == (best.word2vec, best.trial_id)
     assert pd.read_csv(paths["trials"]).shape == trials.shape
 
     # the same seed draws the same configurations
@@ -219,15 +224,54 @@ def test_the_pipeline_tunes_on_its_own_split(local_ray, tmp_path: Path) -> None:
     assert any((tmp_path / "ray").iterdir())  # Ray's state went where --storage said
 
 
-def test_finalists_choose_on_the_mean_validation_curve() -> None:
-    from prod2vec.tune.finalists import finalist_configuration, rescore_finalists
-
-    trials = pd.DataFrame(
+def two_trials() -> pd.DataFrame:
+    """A trial table of two trials, the sweep's best first."""
+    return pd.DataFrame(
         {"trial_id": ["weak", "strong"], "vector_size": [4, 16], "window": [1, 2],
          "ns_exponent": [0.75, 0.75], "alpha": [0.001, 0.025], "negative": [1, 5],
          "sample": [0.001, 0.001], "epochs": [3, 4], "scoring": ["input-input"] * 2,
          "best_recall_at_5": [0.9, 0.8], "best_mrr_at_5": [0.5, 0.4], "best_epoch": [3, 4]}
     )  # fmt: skip
+
+
+def test_the_best_configuration_is_the_first_trial() -> None:
+    best = best_configuration(two_trials(), k=5)
+    assert isinstance(best, Configuration)
+    assert best.word2vec == {"sg": 1, "min_count": 1, "hs": 0, "vector_size": 4, "window": 1,
+                             "ns_exponent": 0.75, "alpha": 0.001, "negative": 1,
+                             "sample": 0.001, "epochs": 3}  # fmt: skip
+    assert all(type(value) in (int, float) for value in best.word2vec.values())  # JSON-ready
+    assert (best.trial_id, best.best_epoch) == ("weak", 3)
+    assert best.validation == {"recall_at_5": 0.9, "mrr_at_5": 0.5}
+    content = best.to_dict()
+    assert Configuration.from_dict(json.loads(json.dumps(content))).to_dict() == content
+    with pytest.raises(ConfigurationError, match="no trial that reported"):
+        best_configuration(two_trials().iloc[:0], k=5)
+
+
+def test_read_trials_sorts_and_refuses_a_table_that_is_not_one(tmp_path: Path) -> None:
+    from prod2vec.tune.finalists import read_trials
+
+    table = two_trials().iloc[::-1].assign(trial_id=["00002", "00001"])
+    table.to_csv(tmp_path / "trials.csv", index=False)
+    trials = read_trials(tmp_path / "trials.csv", k=5)
+    assert trials["trial_id"].tolist() == ["00001", "00002"]  # text, best first
+    (tmp_path / "other.csv").write_text("trial_id,window,b\n1,2,3\n")
+    with pytest.raises(ConfigurationError) as refused:
+        read_trials(tmp_path / "other.csv", k=5)
+    message = str(refused.value)
+    assert "other.csv is not a trials.csv" in message and "\n" not in message
+    for column in ("vector_size", "scoring", "best_epoch", "best_recall_at_5"):
+        assert column in message
+    assert "'window'" not in message and "python -m prod2vec tune" in message
+    with pytest.raises(ConfigurationError, match="lacks columns.*best_recall_at_10"):
+        read_trials(tmp_path / "trials.csv")  # K=10 by default: this table is K=5's
+
+
+def test_finalists_choose_on_the_mean_validation_curve(tmp_path: Path) -> None:
+    from prod2vec.tune.finalists import finalist_configuration, rescore_finalists, write_finalists
+
+    trials = two_trials()
     curves, finalists = rescore_finalists(
         trials, SESSIONS, PAIRS, top=2, model_seeds=(0, 1), k=5, processes=2
     )
@@ -237,8 +281,19 @@ def test_finalists_choose_on_the_mean_validation_curve() -> None:
     assert finalists.loc[0, "mean_recall_at_5"] == pytest.approx(mean.max())
     assert finalists.loc[0, "best_epoch"] == mean.idxmax()
     chosen = finalist_configuration(trials, finalists, k=5)
-    assert chosen["word2vec"]["vector_size"] == 16 and chosen["trial_id"] == "strong"
-    assert chosen["best_epoch"] == finalists.loc[0, "best_epoch"]
+    assert chosen.word2vec["vector_size"] == 16 and chosen.trial_id == "strong"
+    assert chosen.best_epoch == finalists.loc[0, "best_epoch"]
+    assert chosen.validation == {"recall_at_5": finalists.loc[0, "mean_recall_at_5"],
+                                 "mrr_at_5": finalists.loc[0, "mean_mrr_at_5"]}  # fmt: skip
+
+    best = chosen.with_provenance(command="python -m prod2vec finalists", model_seeds=(0, 1))
+    paths = write_finalists(curves, finalists, best, tmp_path / "out")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "best.json", "curves.csv", "finalists.csv"]  # fmt: skip
+    assert Configuration.load(paths["best"]) == best
+    assert json.loads(paths["best"].read_text())["model_seeds"] == [0, 1]
+    assert len(pd.read_csv(paths["curves"])) == len(curves)
+
     again, _ = rescore_finalists(trials, SESSIONS, PAIRS, top=1, model_seeds=(0,), k=5)
     first = curves[(curves["trial_id"] == "weak") & (curves["model_seed"] == 0)]
     np.testing.assert_allclose(again["Recall@5"], first["Recall@5"])  # one worker: repeatable

@@ -13,11 +13,27 @@ import pytest
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
+from prod2vec.configuration import Configuration
+from prod2vec.defaults import MODEL_SEED
+from prod2vec.errors import ConfigurationError, ModelFileError
 from prod2vec.evaluation.results import pair_metrics
-from prod2vec.models.callbacks import EarlyStopping, LossLogger, MetricLogger, training_history
+from prod2vec.models.callbacks import (
+    EarlyStopping,
+    LossLogger,
+    MetricLogger,
+    StopAfterEpoch,
+    TrainingControl,
+    training_history,
+)
 from prod2vec.models.ranking import _exact_top_k, top_k_indices
 from prod2vec.models.word2vec import (
+    DEFAULT_SEED,
+    MAX_VECTOR_SIZE,
+    MAX_WINDOW,
+    VectorFileError,
     Word2VecRecommender,
+    check_scoring,
+    check_word2vec_settings,
     linear_alpha_schedule,
     load_vectors,
     save_vectors,
@@ -137,14 +153,90 @@ def test_the_schedule_spans_the_planned_epochs() -> None:
 
 
 def test_bad_training_input() -> None:
-    with pytest.raises(ValueError, match=r"Unknown Word2Vec parameters \['windw'\]"):
+    with pytest.raises(ConfigurationError, match=r"Unknown Word2Vec parameters \['windw'\]"):
         train_word2vec(SESSIONS, {"windw": 3})
-    with pytest.raises(ValueError, match="lower min_count"):
+    with pytest.raises(ConfigurationError, match="lower min_count"):
         train_word2vec([["a", "b"]], {"min_count": 5})
     with pytest.raises(ValueError, match="no items"):
         train_word2vec([[], []])
-    with pytest.raises(ValueError, match="epochs must be at least 1"):
+    with pytest.raises(ConfigurationError, match="epochs must be at least 1"):
         train_word2vec(SESSIONS, {"epochs": 0})
+    with pytest.raises(ConfigurationError, match="seed must be an integer, got 1.5"):
+        train_word2vec(SESSIONS, SMALL, seed=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="ns_exponent must be a finite number"):
+        check_word2vec_settings({"ns_exponent": "0.75"})
+
+
+def test_absurd_sizes_are_refused_before_anything_is_allocated() -> None:
+    check_word2vec_settings({"vector_size": MAX_VECTOR_SIZE, "window": MAX_WINDOW})
+    with pytest.raises(ConfigurationError, match="vector_size must be at most 10,000.*got 10,001"):
+        check_word2vec_settings({"vector_size": MAX_VECTOR_SIZE + 1})
+    with pytest.raises(ConfigurationError, match="window must be at most 10,000 .*items of a"):
+        check_word2vec_settings({"window": MAX_WINDOW + 1})
+    with pytest.raises(ConfigurationError, match="vector_size must be at most"):
+        train_word2vec(SESSIONS, {**SMALL, "vector_size": 10**12})
+
+
+def test_check_scoring_is_the_one_check_of_a_scoring() -> None:
+    check_scoring("input-output", {"negative": 5})
+    check_scoring("input-output")  # without settings only the name is checked
+    check_scoring("input-input", {"negative": 0, "hs": 1})
+    with pytest.raises(ConfigurationError, match=r"Unknown scoring 'output-output'.*input-input"):
+        check_scoring("output-output")
+    with pytest.raises(ConfigurationError, match="needs negative sampling, got negative=0"):
+        check_scoring("input-output", {"negative": 0, "hs": 1})
+    # its users refuse the same, before any training
+    no_negatives = {**SMALL, "negative": 0, "hs": 1}
+    with pytest.raises(ConfigurationError, match="needs negative sampling"):
+        Word2VecRecommender(no_negatives, scoring="input-output")
+    with pytest.raises(ConfigurationError, match="needs negative sampling"):
+        Configuration(word2vec=no_negatives, scoring="input-output")
+    with pytest.raises(ConfigurationError, match="Unknown scoring"):
+        MetricLogger(PAIRS, scoring="output-output")
+
+
+class StopsButIsNoControl(CallbackAny2Vec):
+    """Has a control's attributes without being a TrainingControl (test only)."""
+
+    def __init__(self) -> None:
+        self.stop_training = True
+        self.restored = 0
+
+    def restore_best(self, model: Word2Vec) -> None:
+        self.restored += 1
+
+
+class CountingControl(TrainingControl):
+    """Stops after two epochs and counts the calls of restore_best (test only)."""
+
+    def __init__(self) -> None:
+        self.epochs = 0
+        self.restored = 0
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        self.epochs += 1
+        self.stop_training = self.epochs >= 2
+
+    def restore_best(self, model: Word2Vec) -> None:
+        self.restored += 1
+
+
+def test_only_a_training_control_stops_training_or_restores() -> None:
+    impostor, recorder = StopsButIsNoControl(), VectorRecorder()
+    train_word2vec(SESSIONS, {**SMALL, "epochs": 3}, callbacks=[impostor, recorder])
+    assert len(recorder.snapshots) == 3 and impostor.restored == 0
+
+    control, recorder = CountingControl(), VectorRecorder()
+    train_word2vec(SESSIONS, {**SMALL, "epochs": 5}, callbacks=[control, recorder])
+    assert len(recorder.snapshots) == control.epochs == 2 and control.restored == 1
+    assert isinstance(EarlyStopping(MetricLogger(PAIRS)), TrainingControl)
+    assert isinstance(StopAfterEpoch(1), TrainingControl)
+    assert TrainingControl().stop_training is False
+
+
+def test_seed_and_file_errors_belong_to_the_project() -> None:
+    assert DEFAULT_SEED == MODEL_SEED
+    assert issubclass(VectorFileError, ModelFileError)
 
 
 def test_save_and_load_vectors(tmp_path: Path) -> None:

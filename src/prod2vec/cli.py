@@ -25,7 +25,6 @@ Commands
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -33,30 +32,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from prod2vec.data.interactions import InteractionsError
-from prod2vec.data.readers import LAYOUTS, InputDataError
+from prod2vec.configuration import Configuration
+from prod2vec.data.readers import LAYOUTS
+from prod2vec.data.sessions import session_gap
+from prod2vec.defaults import MODEL_SEED, SEARCH_SEED, SPLIT_SEED, K
+from prod2vec.errors import ConfigurationError, Prod2VecError
+from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import wide_table
-from prod2vec.online_retail import (
-    UCI_URL,
-    DataDownloadError,
-    DataSchemaError,
-    load_online_retail,
-)
+from prod2vec.online_retail import UCI_URL, load_online_retail
 from prod2vec.outputs.atomic import check_can_write_folder
+from prod2vec.outputs.run_folder import write_run
 from prod2vec.paths import data_dir, hpo_dir, project_dir
+from prod2vec.provenance import command_line, software_versions
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from prod2vec.data.readers import QualityReport
+    from prod2vec.pipeline import PipelineSettings
     from prod2vec.tune.sweep import SweepSettings
 
-#: failures a user can fix, reported without a traceback (DataCacheError is an OSError)
-EXPECTED_ERRORS = (
-    DataDownloadError,
-    DataSchemaError,
-    InputDataError,
-    InteractionsError,
-    OSError,
-    ValueError,
-)
+#: what a user can fix, said in one line: the project's error family, and the operating
+#: system's file errors (missing, not permitted, disk full); anything else is a bug
+USER_ERRORS = (Prod2VecError, OSError)
 
 
 def positive_int(text: str) -> int:
@@ -88,13 +86,8 @@ def _fetch_data(args: argparse.Namespace) -> int:
     return 0
 
 
-class UsageError(ValueError):
+class UsageError(Exception):
     """Arguments that parse but do not make sense together: exit code 2, like argparse."""
-
-
-def _command(args: argparse.Namespace) -> str:
-    """The command line that ran, to record beside what it wrote."""
-    return "python -m prod2vec " + " ".join(args.argv)
 
 
 def _output(args: argparse.Namespace, default: Path) -> Path:
@@ -119,7 +112,7 @@ def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
             grace_period=args.grace_period,
             concurrency=args.concurrency,
             cpus_per_trial=args.cpus_per_trial,
-            seed=args.seed,
+            seed=args.search_seed,
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
@@ -147,141 +140,156 @@ def _tune(args: argparse.Namespace) -> int:
             address=args.address,
             verbose=0 if args.quiet else 1,
         )
-    command = _command(args)
-    paths = write_sweep(results, output, settings, command)
-    best = json.loads(paths["best"].read_text())
-    print(f"best of {len(results)} trials: {best['word2vec']}, scoring {best['scoring']}")
-    print(
-        f"validation Recall@10 {best['validation_recall_at_10']:.3f}, MRR@10 "
-        f"{best['validation_mrr_at_10']:.3f} at epoch {best['best_epoch']}"
-    )
+    paths = write_sweep(results, output, settings, command_line(args.argv))
+    best = Configuration.load(paths["best"])
+    print(f"best of {len(results)} trials: {best.word2vec}, scoring {best.scoring}")
+    print(f"{_validation_figures(best)} at epoch {best.best_epoch}")
     print("written:", ", ".join(str(path) for path in paths.values()))
     return 0
 
 
+def _validation_figures(configuration: Configuration) -> str:
+    figures = configuration.validation
+    return ", ".join(
+        f"validation {metric_label(metric, K)} {figures[metric_key(metric, K)]:.3f}"
+        for metric in METRICS
+    )
+
+
 def _finalists(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from prod2vec.online_retail.reference_protocol import prepare_sessions
-    from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
-    from prod2vec.tune.finalists import finalist_configuration, rescore_finalists
-    from prod2vec.tune.sweep import software_versions
+    from prod2vec.tune.finalists import (
+        finalist_configuration,
+        read_trials,
+        rescore_finalists,
+        write_finalists,
+    )
 
-    trials = pd.read_csv(args.trials, dtype={"trial_id": str})
-    if "best_recall_at_10" not in trials:
-        raise ValueError(f"{args.trials} is not a trials.csv written by `python -m prod2vec tune`.")
-    trials = trials.sort_values("best_recall_at_10", ascending=False, ignore_index=True)
+    trials = read_trials(args.trials, K)
     split = prepare_sessions().split
     seeds = list(range(args.model_seeds))
     curves, finalists = rescore_finalists(
         trials, split.train, split.validation, top=args.top, model_seeds=seeds,
         processes=args.processes,
     )  # fmt: skip
+    best = finalist_configuration(trials, finalists, K).with_provenance(
+        command=command_line(args.argv), model_seeds=tuple(seeds), versions=software_versions()
+    )
     output = _output(args, hpo_dir() / "finalists")
-    write_csv_atomic(curves, output / "curves.csv")
-    write_csv_atomic(finalists, output / "finalists.csv")
-    best = {
-        **finalist_configuration(trials, finalists),
-        "command": _command(args),
-        "model_seeds": seeds,
-        "versions": software_versions(),
-    }
-    write_json_atomic(best, output / "best.json")
+    write_finalists(curves, finalists, best, output)
     print(finalists.round(4).to_string(index=False))
-    print(f"chosen: trial {best['trial_id']} at epoch {best['best_epoch']}; written to {output}")
+    print(f"chosen: trial {best.trial_id} at epoch {best.best_epoch}; written to {output}")
     return 0
 
 
 def _seeds(args: argparse.Namespace) -> int:
-    from prod2vec.evaluation.seed_study import study_seeds, summarise_scores
-    from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
+    from prod2vec.evaluation.seed_study import study_seeds, summarise_scores, write_seed_study
+    from prod2vec.online_retail import reference_protocol
 
-    best = json.loads(Path(args.config).read_text())
-    study = study_seeds(best["word2vec"], best["scoring"], best["best_epoch"], workers=args.workers)
-    output = _output(args, hpo_dir() / "seeds")
-    write_csv_atomic(study.scores, output / "scores.csv")
-    write_csv_atomic(study.differences, output / "differences.csv")
-    write_csv_atomic(study.reference_pairs, output / "reference_split_pairs.csv")
-    write_json_atomic(
-        {"command": _command(args), "config": args.config},
-        output / "command.json",
+    best = Configuration.load(args.config)
+    if best.best_epoch is None:
+        raise ConfigurationError(
+            f"{args.config} has no best_epoch: give a best.json written by `python -m prod2vec "
+            "finalists` or `tune`, which say at which epoch validation peaked."
+        )
+    _, sessions = reference_protocol.clean_sessions()
+    study = study_seeds(
+        sessions,
+        best.word2vec,
+        best.scoring,
+        best.best_epoch,
+        n_test=reference_protocol.N_TEST,
+        n_validation=reference_protocol.N_VALIDATION,
+        workers=args.workers,
     )
+    output = _output(args, hpo_dir() / "seeds")
+    write_seed_study(study, output, command_line(args.argv), args.config)
     print(summarise_scores(study.scores).round(3).to_string())
     print(study.differences.round(4).to_string(index=False))
     return 0
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from prod2vec.data.readers import read_labels, read_long, read_wide
-    from prod2vec.data.sessions import session_gap
-    from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION
-    from prod2vec.pipeline import (
-        PipelineSettings,
-        load_configuration,
-        read_online_retail,
-        run_pipeline,
-        write_results,
-    )
+    from prod2vec.pipeline import run_pipeline
 
     if args.tune and args.config:
         raise UsageError("give either --config or --tune, not both")
-    if args.session_gap is not None:
-        try:
-            session_gap(args.session_gap)
-        except ValueError as error:
-            raise UsageError(str(error)) from error
-        if args.input and (args.layout == "wide" or not args.time_col):
-            raise UsageError("--session-gap needs event times: a long table with --time-col")
     if args.metadata and not args.input:
         raise UsageError("--metadata labels your own --input; Online Retail has descriptions")
-    try:
-        settings = PipelineSettings(
-            session_gap=args.session_gap,
-            min_session_length=args.min_session_length,
-            # Online Retail keeps the reference protocol's held-out sizes, for comparison
-            n_test=args.n_test or (None if args.input else N_TEST),
-            n_validation=args.n_validation or (None if args.input else N_VALIDATION),
-            seed=args.seed,
-            patience=args.patience,
-            workers=args.workers,
-        )
-    except ValueError as error:
-        raise UsageError(str(error)) from error
+    settings = _pipeline_settings(args)
     sweep = _sweep_settings(args) if args.tune else None
     check_can_write_folder(args.out, args.overwrite)  # before any work, not after it
-    configuration = load_configuration(args.config) if args.config else None
-
-    if args.input is None:
-        interactions, quality, labels = read_online_retail()
-    else:
-        if args.layout == "wide":
-            interactions, quality = read_wide(
-                args.input, args.user_col, args.items_col, args.separator, args.encoding
-            )
-        else:
-            interactions, quality = read_long(
-                args.input, args.user_col, args.item_col, args.time_col, args.encoding
-            )
-        labels = (
-            read_labels(args.metadata, args.metadata_item_col, args.label_col, args.encoding)
-            if args.metadata
-            else None
-        )
+    configuration = Configuration.load(args.config) if args.config else None
+    interactions, quality, labels = _read_input(args)
     tuner = None
     if sweep is not None:
         from prod2vec.tune.sweep import tune_on
 
-        storage = _storage(args)
         live = 1 if sys.stdout.isatty() else 0  # Tune's status table, in a terminal only
-        tuner = tune_on(sweep, storage, address=args.address, verbose=live)
+        tuner = tune_on(sweep, _storage(args), address=args.address, verbose=live)
     result = run_pipeline(
         interactions, quality, settings, configuration=configuration, tuner=tuner, labels=labels
     )
-    command = _command(args)
-    out = write_results(result, args.out, command, overwrite=args.overwrite)
+    run = write_run(result, args.out, command_line(args.argv), overwrite=args.overwrite)
     print(wide_table(result.results).to_string())
-    print(f"written: {out}")
+    print(f"written: {run.path}")
     return 0
+
+
+def _pipeline_settings(args: argparse.Namespace) -> PipelineSettings:
+    """The pipeline's settings from its arguments; the session gap is parsed here, once."""
+    from prod2vec.online_retail import reference_protocol
+    from prod2vec.pipeline import PipelineSettings
+
+    gap = None
+    if args.session_gap is not None:
+        try:
+            gap = session_gap(args.session_gap)
+        except ConfigurationError as error:
+            raise UsageError(str(error)) from error
+        if args.input and (args.layout == "wide" or not args.time_col):
+            raise UsageError("--session-gap needs event times: a long table with --time-col")
+    # Online Retail keeps the reference protocol's split, the one notebooks 02-04 chose on: a
+    # configuration chosen on its validation pairs is then never tested on them
+    reference = args.input is None
+    default_seed = reference_protocol.SPLIT_SEED if reference else SPLIT_SEED
+    try:
+        return PipelineSettings(
+            session_gap=gap,
+            min_session_length=args.min_session_length,
+            n_test=args.n_test or (reference_protocol.N_TEST if reference else None),
+            n_validation=args.n_validation
+            or (reference_protocol.N_VALIDATION if reference else None),
+            split_seed=default_seed if args.split_seed is None else args.split_seed,
+            model_seed=args.model_seed,
+            patience=args.patience,
+            workers=args.workers,
+        )
+    except ConfigurationError as error:
+        raise UsageError(str(error)) from error
+
+
+def _read_input(args: argparse.Namespace) -> tuple[pd.DataFrame, QualityReport, pd.Series | None]:
+    """The interactions, their quality report and labels: the user's table, or Online Retail."""
+    from prod2vec.data.readers import read_labels, read_long, read_wide
+
+    if args.input is None:
+        from prod2vec.online_retail import reference_protocol
+        from prod2vec.online_retail.reader import read_online_retail
+
+        return read_online_retail(reference_protocol.RECIPE)
+    if args.layout == "wide":
+        interactions, quality = read_wide(
+            args.input, args.user_col, args.items_col, args.separator, args.encoding
+        )
+    else:
+        interactions, quality = read_long(
+            args.input, args.user_col, args.item_col, args.time_col, args.encoding
+        )
+    labels = None
+    if args.metadata:
+        labels = read_labels(args.metadata, args.metadata_item_col, args.label_col, args.encoding)
+    return interactions, quality, labels
 
 
 def add_search_options(parser: Any) -> None:
@@ -321,16 +329,7 @@ def add_search_options(parser: Any) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="python -m prod2vec",
-        description="prod2vec: product embeddings from purchase sessions with Word2Vec.",
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of a failure ($PROD2VEC_DEBUG)"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_data_command(commands: Any) -> None:
     data = commands.add_parser("data", help="download and cache the Online Retail dataset")
     data.add_argument(
         "--data-dir",
@@ -346,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--quiet", action="store_true", help="no progress bar")
     data.set_defaults(run=_fetch_data)
 
+
+def _add_tune_command(commands: Any) -> None:
     search = commands.add_parser(
         "tune", help="search Word2Vec's hyperparameters with Ray Tune (extra: tune)"
     )
@@ -354,11 +355,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--output", default=None, help="folder of the tables and best.json (default: data/hpo/)"
     )
-    search.add_argument("--seed", type=int, default=0, help="search and Word2Vec seed")
+    search.add_argument(
+        "--seed", dest="search_seed", type=int, default=SEARCH_SEED, help="the search's seed"
+    )
     search.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     search.add_argument("--quiet", action="store_true", help="no live progress table")
     search.set_defaults(run=_tune)
 
+
+def _add_seeds_command(commands: Any) -> None:
     seeds = commands.add_parser(
         "seeds", help="test a configuration over 5 split seeds and 5 Word2Vec seeds"
     )
@@ -369,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     seeds.add_argument("--workers", type=positive_int, default=1, help="Gensim worker threads")
     seeds.set_defaults(run=_seeds)
 
+
+def _add_finalists_command(commands: Any) -> None:
     finalists = commands.add_parser(
         "finalists",
         help="train a sweep's best trials again on more Word2Vec seeds; choose on the mean",
@@ -388,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     finalists.set_defaults(run=_finalists)
 
+
+def _add_pipeline_command(commands: Any) -> None:
     pipeline = commands.add_parser(
         "pipeline",
         help="the whole pipeline on your interaction data (or Online Retail): train, "
@@ -437,12 +446,42 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument(
         "--workers", type=positive_int, default=1, help="Gensim threads (1: reproducible)"
     )
-    training.add_argument("--seed", type=int, default=0, help="split and Word2Vec seed")
-    add_search_options(pipeline.add_argument_group("search, with --tune (extra: tune)"))
+    training.add_argument(
+        "--split-seed",
+        type=int,
+        default=None,
+        help=f"seed of the held-out draw (default: {SPLIT_SEED}; Online Retail: the reference "
+        f"protocol's)",
+    )
+    training.add_argument(
+        "--model-seed", type=int, default=MODEL_SEED, help="Word2Vec's seed (%(default)s)"
+    )
+    searching = pipeline.add_argument_group("search, with --tune (extra: tune)")
+    add_search_options(searching)
+    searching.add_argument(
+        "--search-seed", type=int, default=SEARCH_SEED, help="the search's seed (%(default)s)"
+    )
     output = pipeline.add_argument_group("output")
     output.add_argument("--out", required=True, help="folder to write (complete or not at all)")
     output.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     pipeline.set_defaults(run=_pipeline)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m prod2vec",
+        description="prod2vec: product embeddings from purchase sessions with Word2Vec.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of a failure ($PROD2VEC_DEBUG)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_data_command(commands)
+    _add_tune_command(commands)
+    _add_seeds_command(commands)
+    _add_finalists_command(commands)
+    _add_pipeline_command(commands)
     return parser
 
 
@@ -455,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except UsageError as error:
         parser.error(str(error))
-    except EXPECTED_ERRORS as error:
+    except USER_ERRORS as error:
         if args.debug or os.environ.get("PROD2VEC_DEBUG"):
             raise
         print(f"error: {error}", file=sys.stderr)

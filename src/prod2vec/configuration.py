@@ -27,7 +27,7 @@ from typing import Any
 
 from prod2vec.errors import ConfigurationError, ProjectFileError
 from prod2vec.evaluation.metrics import METRICS, metric_key
-from prod2vec.models.word2vec import DEFAULT_PARAMS, SCORINGS, check_word2vec_settings
+from prod2vec.models.word2vec import DEFAULT_PARAMS, check_scoring, check_word2vec_settings
 from prod2vec.outputs.atomic import write_json_atomic
 
 #: Word2Vec settings every searched configuration shares: skip-gram, every item kept
@@ -119,17 +119,9 @@ class Configuration:
         object.__setattr__(self, "word2vec", dict(self.word2vec))
         try:
             check_word2vec_settings(self.settings)
-        except (TypeError, ValueError) as error:
+        except ConfigurationError as error:
             raise ConfigurationError(f"word2vec: {error}") from None
-        if self.scoring not in SCORINGS:
-            raise ConfigurationError(
-                f"Unknown scoring {self.scoring!r}: choose one of {list(SCORINGS)}."
-            )
-        if self.scoring == "input-output" and self.settings["negative"] == 0:
-            raise ConfigurationError(
-                "The input-output scoring needs negative sampling: set word2vec.negative > 0, "
-                "or use the input-input scoring."
-            )
+        check_scoring(self.scoring, self.settings)
         if self.best_epoch is not None and (
             isinstance(self.best_epoch, bool)
             or not isinstance(self.best_epoch, int)

@@ -8,8 +8,8 @@ naming what is wrong with the request: a bad request never raises.
 The session is scored as skip-gram was trained to predict: the mean of the recent items'
 input vectors against every item's output vector (cosine), without the items already in the
 request. The vectors come from a folder written by ``python -m prod2vec pipeline``
-(``vectors.npz`` with output weights, ``projector/metadata.tsv`` for descriptions), loaded
-once per process.
+(:class:`~prod2vec.outputs.run_folder.RunFolder`: vectors with output weights, and the
+Projector's labels for descriptions), loaded once per process.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prod2vec.data.readers import read_labels
 from prod2vec.models.ranking import top_k_indices
-from prod2vec.models.word2vec import load_output_weights, load_vectors, unit_vectors
+from prod2vec.models.word2vec import unit_vectors
+from prod2vec.outputs.run_folder import RunFolder
 
 #: the most recent items a request may send, and the largest k
 MAX_ITEMS = 50
@@ -30,26 +30,22 @@ MAX_K = 100
 
 
 class SessionScorer:
-    """Saved vectors ready to answer requests (see the module's docstring)."""
+    """A pipeline run's vectors ready to answer requests (see the module's docstring).
+
+    Raises
+    ------
+    ModelFileError
+        ``folder`` is not a servable run (no vectors, no output weights, mismatched shapes).
+    """
 
     def __init__(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        vectors = load_vectors(folder / "vectors.npz")
-        output_weights = load_output_weights(folder / "vectors.npz")
-        if output_weights is None:
-            raise ValueError(
-                f"{folder / 'vectors.npz'} holds no output weights: write it with "
-                "`python -m prod2vec pipeline`, which saves them."
-            )
+        run = RunFolder(folder)
+        vectors, output_weights = run.load_vectors()
         self.items = np.asarray(vectors.index_to_key, dtype=str)
         self.position = pd.Index(self.items)
         self.inputs = unit_vectors(vectors.vectors)
         self.outputs = unit_vectors(output_weights)
-        metadata = folder / "projector" / "metadata.tsv"
-        labels = pd.Series(dtype=str)
-        if metadata.is_file():
-            labels = read_labels(metadata, "item", "label")
-        self.labels = labels.reindex(self.items).fillna("?").to_numpy()
+        self.labels = run.labels().reindex(self.items).fillna("?").to_numpy()
 
     def answer(self, request: Any) -> dict[str, Any]:
         """The recommendations for ``request``, or an ``error`` naming what is wrong."""

@@ -21,25 +21,63 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from prod2vec.errors import InputDataError
+
 USER = "user"
 ITEM = "item"
 TIME = "time"
 
 
-class InteractionsError(ValueError):
+class InteractionsError(InputDataError):
     """A table is not a valid interactions frame."""
 
 
+class ItemIdError(InputDataError, TypeError):
+    """A value that is not an item id; a TypeError too, for callers that catch one."""
+
+
+def item_id_problem(values: np.ndarray) -> tuple[int, str] | None:
+    """The one item-id check: where and why ``values`` are not item ids, or None if they are.
+
+    An item id is a non-empty string without NUL characters: numpy's string arrays would
+    silently drop a trailing NUL, ``85123.0`` would silently match nothing, and the empty string
+    is the padding of top-K lists (:data:`prod2vec.evaluation.metrics.PAD`).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        A 1-D object array.
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The position of the first bad value and what is wrong with it.
+    """
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        position = next(i for i, value in enumerate(values) if not isinstance(value, str))
+        value = values[position]
+        return position, (
+            f"the {type(value).__name__} {value!r}: item ids must be strings. Convert them "
+            "first (e.g. '85123', not 85123 or 85123.0)"
+        )
+    if "\x00" in "".join(values):  # one scan in C; the loop below runs only on a failure
+        position = next(i for i, value in enumerate(values) if "\x00" in value)
+        return position, f"{values[position]!r}: item ids must not contain NUL characters"
+    if (empty := np.flatnonzero(values == "")).size:
+        return int(empty[0]), "an empty item id: ids must not be empty strings"
+    return None
+
+
 def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
-    """``items`` as a 1-D string array: the one item-id type, checked where ids enter.
+    """``items`` as a 1-D string array, checked by :func:`item_id_problem` where ids enter.
 
     Raises
     ------
     TypeError
-        One bare string instead of a sequence (it would be read character by character), or
-        an id that is not a string (``85123.0`` would silently match nothing).
-    ValueError
-        An id with a NUL character (numpy's string arrays would silently drop a trailing one).
+        One bare string instead of a sequence (it would be read character by character).
+    ItemIdError
+        A value that is not an item id (an :class:`~prod2vec.errors.InputDataError` and a
+        ``TypeError``).
     """
     if isinstance(items, str | bytes):
         raise TypeError(
@@ -50,14 +88,8 @@ def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
     values = np.asarray(list(items), dtype=object)
     if values.ndim != 1:
         raise TypeError(f"{what} must be a flat sequence of item ids, got shape {values.shape}.")
-    for value in values:
-        if not isinstance(value, str):
-            raise TypeError(
-                f"{what} must be strings, the project's item-id type; got the "
-                f"{type(value).__name__} {value!r}. Convert first, e.g. '85123' not 85123.0."
-            )
-        if "\x00" in value:
-            raise ValueError(f"{what} must not contain NUL characters, got {value!r}.")
+    if problem := item_id_problem(values):
+        raise ItemIdError(f"{what} are not all item ids: item {problem[0]} is {problem[1]}.")
     return values.astype(str)
 
 
@@ -90,12 +122,10 @@ def validate_interactions(frame: pd.DataFrame) -> pd.DataFrame:
     for column in (USER, ITEM):
         if column in frame.columns and (absent := int(frame[column].isna().sum())):
             problems.append(f"{absent} rows without a {column}")
-    if ITEM in frame.columns and not frame.empty:
-        items = frame[ITEM].dropna()
-        if not isinstance(items.dtype, pd.StringDtype) and not items.map(type).eq(str).all():
-            problems.append(f"item ids must be strings, got dtype {frame[ITEM].dtype}")
-        elif items.eq("").any():
-            problems.append("empty item ids")
+    if ITEM in frame.columns and (
+        problem := item_id_problem(frame[ITEM].dropna().to_numpy(dtype=object))
+    ):
+        problems.append(f"column {ITEM!r} ({frame[ITEM].dtype}) holds {problem[1]}")
     if TIME in frame.columns and not pd.api.types.is_datetime64_dtype(frame[TIME].dtype):
         problems.append(f"column 'time' has dtype {frame[TIME].dtype}, expected datetime64")
     if problems:

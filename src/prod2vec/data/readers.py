@@ -9,7 +9,8 @@ Two layouts are read, from CSV (``.csv``, ``.csv.gz``, ``.tsv``) or parquet:
 
 Ids are read as text (``00123`` stays ``00123``; ``85123`` never becomes ``85123.0``). Rows that
 cannot be used are dropped and counted per rule in a :class:`QualityReport`; a table that
-cannot be used at all is refused with an :class:`InputDataError` naming the problem and the fix.
+cannot be used at all is refused with an :class:`~prod2vec.errors.InputDataError` naming the
+problem and the fix.
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ import numpy as np
 import pandas as pd
 
 from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.errors import InputDataError
 
 LAYOUTS = ("long", "wide")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-class InputDataError(ValueError):
-    """A user's table cannot be used; the message names the problem and the fix."""
 
 
 @dataclass

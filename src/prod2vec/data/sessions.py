@@ -19,12 +19,20 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.data.interactions import (
+    ITEM,
+    TIME,
+    USER,
+    ItemIdError,
+    item_id_problem,
+    validate_interactions,
+)
+from prod2vec.errors import ConfigurationError, InputDataError
 
 Session = list[str]
 
 
-def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | str | None = None) -> pd.Series:
+def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | None = None) -> pd.Series:
     """Sessions as a Series of item lists: one per user, or split where a user paused.
 
     Parameters
@@ -33,25 +41,39 @@ def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | str | None = None
         An interactions frame (:mod:`prod2vec.data.interactions`). With a ``time`` column,
         events are ordered by it with a stable sort, so events at the same time keep their
         table order.
-    gap : pandas.Timedelta or str, optional
+    gap : pandas.Timedelta, optional
         Start a new session wherever the time between a user's consecutive events exceeds
-        ``gap`` (``"30min"``, ``"1D"``): sessions as web logs and shop baskets mean them. Needs
-        the ``time`` column. By default a user's whole history is one session.
+        ``gap``: sessions as web logs and shop baskets mean them. Needs the ``time`` column.
+        Text such as ``"30min"`` is parsed where it enters, by :func:`session_gap`. By default
+        a user's whole history is one session.
 
     Returns
     -------
     pandas.Series
         Named ``items``, one list of item ids per session, indexed by user (ascending; a user
         with several sessions appears once per session, in time order).
+
+    Raises
+    ------
+    InputDataError
+        A gap without a ``time`` column, or a frame that is not interactions.
+    ConfigurationError
+        A gap that is not positive.
     """
+    if gap is not None and not isinstance(gap, pd.Timedelta):
+        raise TypeError(
+            f"gap must be a pandas.Timedelta or None, got {type(gap).__name__}: parse text "
+            "with session_gap()."
+        )
     validate_interactions(interactions)
     keys = [USER, TIME] if TIME in interactions else [USER]
     ordered = interactions.sort_values(keys, kind="stable")
     if gap is None:
         return ordered.groupby(USER, sort=True)[ITEM].agg(list).rename("items")
-    gap = session_gap(gap)
+    if gap <= pd.Timedelta(0):
+        raise ConfigurationError(f"The session gap must be a positive duration, got {gap}.")
     if TIME not in ordered:
-        raise ValueError(
+        raise InputDataError(
             "Splitting sessions at a gap needs event times: add a 'time' column, or leave out "
             "the gap to make one session per user."
         )
@@ -64,16 +86,27 @@ def sessionize(interactions: pd.DataFrame, gap: pd.Timedelta | str | None = None
     return sessions
 
 
-def session_gap(gap: pd.Timedelta | str) -> pd.Timedelta:
-    """``gap`` as a positive Timedelta; a text such as ``"30min"`` or ``"1D"`` is parsed."""
+def session_gap(text: str) -> pd.Timedelta:
+    """The session gap written as text (``"30min"``, ``"2h"``, ``"1D"``) as a positive Timedelta.
+
+    The one place a gap is parsed: the command line and settings files call it where the text
+    enters, and :func:`sessionize` takes its result.
+
+    Raises
+    ------
+    ConfigurationError
+        The text is not a duration, or not a positive one.
+    """
     try:
-        parsed = pd.Timedelta(gap)
+        parsed = pd.Timedelta(text)
     except ValueError:
-        raise ValueError(
-            f"Cannot read the session gap {gap!r}: write a duration such as '30min', '2h' or '1D'."
+        raise ConfigurationError(
+            f"Cannot read the session gap {text!r}: write a duration such as '30min', '2h' or '1D'."
         ) from None
     if pd.isna(parsed) or parsed <= pd.Timedelta(0):
-        raise ValueError(f"The session gap must be a positive duration, got {gap!r}.")
+        raise ConfigurationError(
+            f"The session gap must be a positive duration such as '30min', got {text!r}."
+        )
     return parsed
 
 
@@ -81,13 +114,15 @@ def check_sessions(sessions: Iterable[Sequence[str]]) -> int:
     """Check training sessions where they enter a model; return how many items they hold.
 
     Sessions must be re-iterable (a list, or a corpus object that can be iterated again: models
-    read it more than once), each a list of string item ids.
+    read it more than once), each a list of item ids (:func:`item_id_problem`).
 
     Raises
     ------
     TypeError
-        A one-shot iterator (a generator), a session given as one string, or a non-string id.
-    ValueError
+        A one-shot iterator (a generator), or a session given as one string.
+    ItemIdError
+        A value that is not an item id (an InputDataError and a TypeError).
+    InputDataError
         No items at all.
     """
     if isinstance(sessions, str | bytes | pd.DataFrame):
@@ -100,24 +135,22 @@ def check_sessions(sessions: Iterable[Sequence[str]]) -> int:
             "sessions is a one-shot iterator (a generator?): models read the sessions more than "
             "once, so it would train on nothing after the first pass. Pass list(sessions)."
         )
-    tokens = 0
+    lengths = []
     for number, session in enumerate(sessions):
         if isinstance(session, str | bytes):
             raise TypeError(
                 f"Session {number} is the string {session[:40]!r}, not a list of item ids: it "
                 f"would be read character by character. Write it as [{session[:40]!r}, ...]."
             )
-        for item in session:
-            if not isinstance(item, str):
-                raise TypeError(
-                    f"Session {number} holds the {type(item).__name__} {item!r}: item ids are "
-                    "strings. Convert them first (e.g. '85123', not 85123 or 85123.0)."
-                )
-            if "\x00" in item:
-                raise ValueError(f"Session {number} holds {item!r}: ids must not contain NUL.")
-        tokens += len(session)
+        lengths.append(len(session))
+    tokens = sum(lengths)
+    flat = np.fromiter(chain.from_iterable(sessions), dtype=object, count=tokens)
+    if problem := item_id_problem(flat):
+        position, fault = problem
+        number = int(np.searchsorted(np.cumsum(lengths), position, side="right"))
+        raise ItemIdError(f"Session {number} holds {fault}.")
     if tokens == 0:
-        raise ValueError("No training data: the sessions hold no items.")
+        raise InputDataError("No training data: the sessions hold no items.")
     return tokens
 
 
@@ -143,12 +176,45 @@ class SessionSplit:
 
     ``test`` and ``validation`` are frames with columns ``user``, ``query`` (the second-to-last
     item of the session) and ``target`` (its last item). The two sets come from disjoint
-    sessions.
+    sessions. A split checks itself when it is made.
+
+    Raises
+    ------
+    InputDataError
+        No training sessions, an empty session, a value that is not an item id, or held-out
+        pairs that are not a non-empty frame of item ids in ``query`` and ``target``.
     """
 
     train: list[Session]
     test: pd.DataFrame
     validation: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.train, list) or not self.train:
+            raise InputDataError("A split needs training sessions: train is not a non-empty list.")
+        for number, session in enumerate(self.train):
+            if not isinstance(session, list) or not session:
+                raise InputDataError(
+                    f"Training session {number} is not a non-empty list of item ids: "
+                    f"{session!r:.60}."
+                )
+        check_sessions(self.train)
+        for name in ("test", "validation"):
+            _check_pairs(getattr(self, name), name)
+
+
+def _check_pairs(pairs: pd.DataFrame, name: str) -> None:
+    if not isinstance(pairs, pd.DataFrame):
+        raise InputDataError(f"The {name} pairs must be a DataFrame, got {type(pairs).__name__}.")
+    if not {"query", "target"} <= set(pairs.columns):
+        raise InputDataError(
+            f"The {name} pairs need columns 'query' and 'target', got {list(pairs.columns)}."
+        )
+    if pairs.empty:
+        raise InputDataError(f"No {name} pairs: a split needs at least one of each.")
+    for column in ("query", "target"):
+        if problem := item_id_problem(pairs[column].to_numpy(dtype=object)):
+            raise InputDataError(f"{name} {column} {problem[0]} is {problem[1]}.")
 
 
 def split_sessions(
@@ -177,19 +243,21 @@ def split_sessions(
     """
     if not isinstance(sessions, pd.Series):
         raise TypeError("sessions must be the pandas Series returned by sessionize().")
-    if n_test < 1 or n_validation < 0:
-        raise ValueError(f"Need n_test >= 1 and n_validation >= 0, got {n_test}, {n_validation}.")
+    if n_test < 1 or n_validation < 1:
+        raise ConfigurationError(
+            f"Need n_test >= 1 and n_validation >= 1, got {n_test}, {n_validation}."
+        )
     lengths = sessions.map(len).to_numpy()
     if (lengths < 2).any():
         short = sessions.index[lengths < 2].tolist()
-        raise ValueError(
+        raise InputDataError(
             f"{len(short)} sessions have fewer than 2 items (users {short[:5]}...): they "
             "give no (query, target) pair. Keep users with at least 3 events "
             "(the Online Retail recipes do) or drop the short sessions first."
         )
     wanted = n_test + n_validation
     if wanted > len(sessions):
-        raise ValueError(
+        raise InputDataError(
             f"Cannot draw {n_test} test + {n_validation} validation pairs from "
             f"{len(sessions)} sessions; ask for at most {len(sessions)} in total."
         )

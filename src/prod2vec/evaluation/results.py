@@ -1,18 +1,22 @@
-"""Evaluate any recommender on (query, target) pairs, with bootstrap confidence intervals."""
+"""Evaluate any recommender on (query, target) pairs, with bootstrap confidence intervals.
+
+The intervals come from :mod:`prod2vec.evaluation.bootstrap`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
+from prod2vec.defaults import K
+from prod2vec.evaluation.bootstrap import N_RESAMPLES, bootstrap_ci
 from prod2vec.evaluation.metrics import per_query_metrics, target_ranks_in_lists
 from prod2vec.models.recommender import Recommender
 
 
 def pair_metrics(
-    model: Recommender, pairs: pd.DataFrame, k: int = 10, exclude_query: bool = True
+    model: Recommender, pairs: pd.DataFrame, k: int = K, exclude_query: bool = True
 ) -> pd.DataFrame:
     """Per (query, target) pair: ``Recall@k`` (hit, 0 or 1) and ``MRR@k`` (1/rank, 0 if missed).
 
@@ -23,28 +27,12 @@ def pair_metrics(
     return pd.DataFrame(per_query_metrics(ranks, k))
 
 
-def bootstrap_ci(
-    values: np.ndarray, n_resamples: int = 2000, level: float = 0.95, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``values`` (resampling the queries)."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        raise ValueError("Cannot bootstrap an empty sample.")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}.")
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(n_resamples, len(values)))].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def results_table(
     models: Iterable[Recommender],
     pairs: pd.DataFrame,
-    k: int = 10,
+    k: int = K,
     exclude_query: bool = True,
-    n_resamples: int = 2000,
+    n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Tidy table: one row per (model, metric) with the value and its 95% bootstrap interval.
@@ -77,12 +65,24 @@ def results_table(
 
 
 def summarise_pair_metrics(
-    per_model: dict[str, pd.DataFrame], n_resamples: int = 2000, seed: int = 0
+    per_model: dict[str, pd.DataFrame], n_resamples: int = N_RESAMPLES, seed: int = 0
 ) -> pd.DataFrame:
     """The tidy results table of per-pair metrics already computed (or read from a file).
 
     Every model is resampled with the same bootstrap indices (same ``seed``), so a model whose
     per-pair metrics come from a file joins a :func:`results_table` on equal terms.
+
+    Parameters
+    ----------
+    per_model : dict of str to pandas.DataFrame
+        Per model name, one column per metric and one row per pair (as :func:`pair_metrics`).
+    n_resamples, seed : int
+        Bootstrap resamples and their seed (:func:`prod2vec.evaluation.bootstrap.bootstrap_ci`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``.
     """
     rows = []
     for name, metrics in per_model.items():
@@ -115,7 +115,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def random_guess_recall(n_items: int, k: int = 10, exclude_query: bool = True) -> float:
+def random_guess_recall(n_items: int, k: int = K, exclude_query: bool = True) -> float:
     """Expected Recall@k of k items drawn uniformly at random from the catalogue."""
     candidates = n_items - 1 if exclude_query else n_items
     return min(k, candidates) / candidates

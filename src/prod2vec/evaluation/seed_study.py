@@ -14,19 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from prod2vec.data.integer_sessions import encode_sessions
+from prod2vec.data.sessions import split_sessions
+from prod2vec.defaults import STUDY_MODEL_SEEDS, STUDY_SPLIT_SEEDS, K
+from prod2vec.evaluation.bootstrap import paired_difference_interval
+from prod2vec.evaluation.metrics import metric_label
 from prod2vec.evaluation.results import pair_metrics
 from prod2vec.evaluation.selection import fit_baselines
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.word2vec import Word2VecRecommender
-from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION, prepare_sessions
+from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
 
-SPLIT_SEEDS = (123, 7, 42, 2024, 99)
-MODEL_SEEDS = (0, 1, 2, 3, 4)
 TUNED = "Word2Vec tuned"
 
 
@@ -55,50 +59,35 @@ def model_family(name: str) -> str:
     return name.split("(")[0]
 
 
-def paired_difference_interval(
-    differences: Sequence[np.ndarray], n_resamples: int = 2000, level: float = 0.95, seed: int = 0
-) -> tuple[float, float, float]:
-    """Mean of per-split mean differences, and its percentile bootstrap interval.
-
-    Each split's per-pair differences are resampled on their own; the statistic weighs every
-    split equally.
-    """
-    rng = np.random.default_rng(seed)
-    means = np.zeros(n_resamples)
-    for values in differences:
-        values = np.asarray(values, dtype=np.float64)
-        means += values[rng.integers(0, len(values), size=(n_resamples, len(values)))].mean(axis=1)
-    means /= len(differences)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(np.mean([np.mean(values) for values in differences])), float(low), float(high)
-
-
 def study_seeds(
+    sessions: pd.Series,
     word2vec: Mapping[str, Any],
     scoring: str,
     epochs_to_run: int,
     *,
-    raw: pd.DataFrame | None = None,
-    split_seeds: Sequence[int] = SPLIT_SEEDS,
-    model_seeds: Sequence[int] = MODEL_SEEDS,
-    k: int = 10,
+    n_test: int,
+    n_validation: int,
+    split_seeds: Sequence[int] = STUDY_SPLIT_SEEDS,
+    model_seeds: Sequence[int] = STUDY_MODEL_SEEDS,
+    k: int = K,
     workers: int = 1,
-    n_test: int = N_TEST,
-    n_validation: int = N_VALIDATION,
 ) -> SeedStudy:
     """Train the configuration once per model seed; test it and the baselines on every split.
 
+    The sessions are given once, and the training sessions encoded once for the baselines:
+    only the held-out pairs change with the split seed.
+
     Parameters
     ----------
+    sessions : pandas.Series
+        Every session, before any split (for Online Retail
+        :func:`prod2vec.online_retail.reference_protocol.clean_sessions`).
     word2vec : mapping
         Word2Vec settings (``epochs`` is the planned schedule).
     scoring : str
         The recommender's scoring (:data:`prod2vec.models.word2vec.SCORINGS`).
     epochs_to_run : int
         Epochs of the schedule to run (the epoch at which the sweep's trial peaked).
-    raw : pandas.DataFrame, optional
-        The raw Online Retail table (loaded if None).
     split_seeds, model_seeds : sequence of int
         The seeds to study.
     k : int
@@ -106,13 +95,18 @@ def study_seeds(
     workers : int
         Gensim worker threads (results then vary slightly from run to run).
     n_test, n_validation : int
-        The split's sizes (the protocol's by default).
+        The split's sizes.
+
+    Returns
+    -------
+    SeedStudy
     """
-    prepared = [
-        prepare_sessions(seed=seed, n_test=n_test, n_validation=n_validation, raw=raw)
+    splits = [
+        split_sessions(sessions, n_test=n_test, n_validation=n_validation, seed=seed)
         for seed in split_seeds
     ]
-    train = prepared[0].split.train
+    train = splits[0].train
+    encoded = encode_sessions(train)
     tuned = [
         Word2VecRecommender(
             word2vec,
@@ -125,9 +119,9 @@ def study_seeds(
         for seed in model_seeds
     ]
     rows, per_pair = [], {}
-    for split_seed, data in zip(split_seeds, prepared, strict=True):
-        test = data.split.test
-        baselines = fit_baselines(train, data.split.validation, k=k).models[2:]
+    for split_seed, split in zip(split_seeds, splits, strict=True):
+        test = split.test
+        baselines = fit_baselines(encoded, split.validation, k=k).models[2:]
         for model_seed, model in [(-1, model) for model in baselines] + list(
             zip(model_seeds, tuned, strict=True)
         ):
@@ -145,7 +139,7 @@ def study_seeds(
     differences = []
     for model, versus in ((TUNED, "CoOccurrence"), (TUNED, "SequentialRules"),
                           ("CoOccurrence", "SequentialRules")):  # fmt: skip
-        for metric in (f"Recall@{k}", f"MRR@{k}"):
+        for metric in (metric_label("recall", k), metric_label("mrr", k)):
             gaps = [
                 per_split(model, split, metric) - per_split(versus, split, metric)
                 for split in split_seeds
@@ -168,3 +162,40 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
         .groupby("model", sort=False)[metrics]
         .agg(["mean", "std"])
     )
+
+
+def write_seed_study(
+    study: SeedStudy, folder: str | Path, command: str, config: str | Path | None = None
+) -> dict[str, Path]:
+    """Write a seed study's tables and the command that made them into ``folder``.
+
+    Parameters
+    ----------
+    study : SeedStudy
+        What :func:`study_seeds` returned.
+    folder : str or Path
+        Where to write (created if needed); every file is written atomically.
+    command : str
+        The command line that ran (:func:`prod2vec.provenance.command_line`).
+    config : str or Path, optional
+        The configuration file (a ``best.json``) the study tested.
+
+    Returns
+    -------
+    dict of str to Path
+        ``scores``, ``differences``, ``reference_split_pairs`` (CSV) and ``command`` (JSON).
+    """
+    folder = Path(folder)
+    paths = {
+        name: write_csv_atomic(table, folder / f"{name}.csv")
+        for name, table in (
+            ("scores", study.scores),
+            ("differences", study.differences),
+            ("reference_split_pairs", study.reference_pairs),
+        )
+    }
+    paths["command"] = write_json_atomic(
+        {"command": command, "config": None if config is None else str(config)},
+        folder / "command.json",
+    )
+    return paths

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from prod2vec.data.integer_sessions import EncodedSessions, encode_sessions
+from prod2vec.defaults import K
+from prod2vec.evaluation.metrics import metric_label
 from prod2vec.evaluation.results import results_table
 from prod2vec.models.baselines import AssociationRules, CoOccurrence, MostPopular, SequentialRules
 from prod2vec.models.recommender import Recommender
@@ -20,7 +23,7 @@ WINDOWS = (1, 2, 3, 5, 10, 20)
 
 
 def select_by_validation(
-    candidates: Iterable[Recommender], validation: pd.DataFrame, k: int = 10
+    candidates: Iterable[Recommender], validation: pd.DataFrame, k: int = K
 ) -> tuple[Recommender, pd.DataFrame]:
     """The fitted candidate with the best validation Recall@k (ties: MRR@k, then first listed).
 
@@ -44,8 +47,9 @@ def select_by_validation(
         raise ValueError("No candidates to select from.")
     table = results_table(candidates, validation, k=k)
     wide = table.pivot(index="model", columns="metric", values="value")
+    recall, mrr = wide[metric_label("recall", k)], wide[metric_label("mrr", k)]
     ranking = [
-        (-wide.loc[model.name, f"Recall@{k}"], -wide.loc[model.name, f"MRR@{k}"], position)
+        (-recall[model.name], -mrr[model.name], position)
         for position, model in enumerate(candidates)
     ]
     return candidates[min(ranking)[2]], table
@@ -60,17 +64,20 @@ class BaselineSuite:
 
 
 def fit_baselines(
-    train: Sequence[Sequence[str]],
+    train: Sequence[Sequence[str]] | EncodedSessions,
     validation: pd.DataFrame,
     windows: Sequence[int] = WINDOWS,
-    k: int = 10,
+    k: int = K,
 ) -> BaselineSuite:
     """Fit every baseline; pick the window of the windowed ones on the validation pairs.
 
+    The training sessions are checked and encoded once, and every model is counted from that
+    one encoding.
+
     Parameters
     ----------
-    train : sequence of sequences of str
-        The training sessions.
+    train : sequence of sequences of str, or EncodedSessions
+        The training sessions, or their :func:`~prod2vec.data.integer_sessions.encode_sessions`.
     validation : pandas.DataFrame
         The validation pairs.
     windows : sequence of int
@@ -84,11 +91,15 @@ def fit_baselines(
     BaselineSuite
         MostPopular, AssociationRules and the chosen windowed models, with the window sweep.
     """
+    encoded = train if isinstance(train, EncodedSessions) else encode_sessions(train)
     sweeps = []
-    models: list[Recommender] = [MostPopular().fit(train), AssociationRules().fit(train)]
+    models: list[Recommender] = [
+        MostPopular().fit_encoded(encoded),
+        AssociationRules().fit_encoded(encoded),
+    ]
     for windowed in (CoOccurrence, SequentialRules):
         best, sweep = select_by_validation(
-            (windowed(window).fit(train) for window in windows), validation, k=k
+            (windowed(window).fit_encoded(encoded) for window in windows), validation, k=k
         )
         models.append(best)
         sweeps.append(sweep.assign(family=windowed.__name__))

@@ -15,7 +15,9 @@ silhouette score (:func:`choose_segments`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Mapping, Sequence
+from functools import reduce
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ from gensim.models import KeyedVectors
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from prod2vec.data.interactions import ITEM, USER
 from prod2vec.evaluation.metrics import per_query_metrics
 from prod2vec.models.ranking import ranks_in_rows
 from prod2vec.models.word2vec import unit_vectors
@@ -132,49 +135,61 @@ def segment_profiles(
     interactions: pd.DataFrame,
     labels: pd.Series,
     top: int = 3,
+    *,
+    spend: Sequence[str] = (),
+    mix: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Who is in each segment: size, typical products, spend and country mix.
+    """Who is in each segment: size, typical products and, if the data has them, spend and mixes.
 
     Parameters
     ----------
     segments : pandas.Series
         Segment by customer.
     interactions : pandas.DataFrame
-        Interactions with ``user``, ``item``, ``quantity``, ``unit_price`` and ``country``.
+        Interactions with ``user``, ``item`` and the columns ``spend`` and ``mix`` name.
     labels : pandas.Series
         Description by item.
     top : int
-        Products and countries listed per segment.
+        Products, and values of each mix, listed per segment.
+    spend : sequence of str
+        Columns whose product is what a row cost (units and price per unit, say); none: no
+        ``median spend`` column.
+    mix : mapping of str to str, optional
+        Output column name by interaction column of a customer attribute (a region, say),
+        the attribute read from each customer's first row.
 
     Returns
     -------
     pandas.DataFrame
         One row per segment: ``customers``, ``share``, ``typical products`` (the highest lift:
         share of the segment's customers who bought it over the share of all customers),
-        ``median spend`` and ``countries`` (the most common, with shares).
+        ``median spend`` (with ``spend``; the median over the segment's customers of their
+        total) and a column per ``mix`` (its most common values, with shares).
     """
-    rows = interactions[interactions["user"].isin(segments.index)].assign(
-        segment=lambda frame: frame["user"].map(segments),
-        spend=lambda frame: frame["quantity"] * frame["unit_price"],
+    rows = interactions[interactions[USER].isin(segments.index)].assign(
+        segment=lambda frame: frame[USER].map(segments)
     )
-    buyers = rows.drop_duplicates(["user", "item"])
-    overall = buyers.groupby("item").size() / segments.size
-    country = rows.drop_duplicates("user").set_index("user")["country"]
+    if spend:
+        rows = rows.assign(spend=reduce(operator.mul, (rows[column] for column in spend)))
+    buyers = rows.drop_duplicates([USER, ITEM])
+    overall = buyers.groupby(ITEM).size() / segments.size
+    first_rows = rows.drop_duplicates(USER).set_index(USER)
     profiles = []
     for segment, members in segments.groupby(segments):
         bought = buyers[buyers["segment"] == segment]
-        share = bought.groupby("item").size() / len(members)
+        share = bought.groupby(ITEM).size() / len(members)
         lift = (share[share >= 0.05] / overall).dropna().sort_values(ascending=False)
-        countries = country.loc[members.index].value_counts(normalize=True).head(top)
-        spend = rows[rows["segment"] == segment].groupby("user")["spend"].sum()
-        profiles.append(
-            {
-                "segment": segment,
-                "customers": len(members),
-                "share": len(members) / segments.size,
-                "typical products": "; ".join(labels.reindex(lift.index[:top]).fillna("?")),
-                "median spend": float(spend.median()),
-                "countries": ", ".join(f"{name} {value:.0%}" for name, value in countries.items()),
-            }
-        )
+        profile = {
+            "segment": segment,
+            "customers": len(members),
+            "share": len(members) / segments.size,
+            "typical products": "; ".join(labels.reindex(lift.index[:top]).fillna("?")),
+        }
+        if spend:
+            totals = rows[rows["segment"] == segment].groupby(USER)["spend"].sum()
+            profile["median spend"] = float(totals.median())
+        for name, column in (mix or {}).items():
+            values = first_rows.loc[members.index, column].value_counts(normalize=True).head(top)
+            profile[name] = ", ".join(f"{value} {part:.0%}" for value, part in values.items())
+        profiles.append(profile)
     return pd.DataFrame(profiles).set_index("segment")

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from umap import UMAP
-
-#: words that name no kind of product
-STOP_WORDS = frozenset(
-    {"OF", "SET", "THE", "AND", "IN", "WITH", "FOR", "A", "TO", "ON", "PACK", "BOX", "DESIGN",
-     "ASSORTED"}
-)  # fmt: skip
 
 
 def item_map(vectors: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
@@ -46,14 +41,31 @@ def map_clusters(coordinates: np.ndarray, n_clusters: int = 12, seed: int = 0) -
     return kmeans.fit_predict(coordinates)
 
 
-def description_words(description: str) -> list[str]:
-    """Words of a description (letters only, upper case), without :data:`STOP_WORDS`."""
+def description_words(description: str, stop_words: Collection[str] = ()) -> list[str]:
+    """Words of a description (letters only, upper case), without ``stop_words``.
+
+    Parameters
+    ----------
+    description : str
+        An item's label.
+    stop_words : collection of str
+        Upper-case words to leave out (words that name no kind of product).
+
+    Returns
+    -------
+    list of str
+        The words in order, repeats kept.
+    """
     words = re.findall(r"[A-Z][A-Z']+", description.upper())
-    return [word for word in words if word not in STOP_WORDS]
+    return [word for word in words if word not in stop_words]
 
 
 def cluster_names(
-    descriptions: pd.Series, clusters: np.ndarray, words: int = 3, min_items: int = 4
+    descriptions: pd.Series,
+    clusters: np.ndarray,
+    words: int = 3,
+    min_items: int = 4,
+    stop_words: Collection[str] = (),
 ) -> dict[int, str]:
     """Name each cluster by the description words most typical of it.
 
@@ -61,8 +73,26 @@ def cluster_names(
     its share of all items (words in fewer than ``min_items`` of the cluster's items are
     skipped): common in the cluster *and* rarer elsewhere, so a cluster is named by what sets
     it apart ("CHRISTMAS", "LUNCH BAG"), neither by words every cluster has nor by one odd item.
+
+    Parameters
+    ----------
+    descriptions : pandas.Series
+        The label of every item, in the order of ``clusters`` (missing: no words).
+    clusters : numpy.ndarray
+        The cluster of every item.
+    words : int
+        Words per name, most typical first.
+    min_items : int
+        Fewest of a cluster's items a word must describe to name it.
+    stop_words : collection of str
+        Upper-case words never used in a name (:func:`description_words`).
+
+    Returns
+    -------
+    dict of int to str
+        Name by cluster; ``(mixed)`` for a cluster no word qualifies for.
     """
-    word_sets = [set(description_words(text)) for text in descriptions.fillna("")]
+    word_sets = [set(description_words(text, stop_words)) for text in descriptions.fillna("")]
     total = len(word_sets)
     overall = Counter(word for item_words in word_sets for word in item_words)
     names = {}

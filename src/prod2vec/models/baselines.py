@@ -25,16 +25,30 @@ import numpy as np
 import scipy.sparse as sp
 
 from prod2vec.data.integer_sessions import EncodedSessions, encode_sessions
+from prod2vec.errors import ConfigurationError
 from prod2vec.models.recommender import Recommender
 
 
-class MostPopular(Recommender):
+class CountingModel(Recommender):
+    """A recommender counted from sessions encoded as integers (:func:`encode_sessions`).
+
+    :meth:`fit_encoded` lets several models share one encoding of the same sessions.
+    """
+
+    def fit(self, sessions: Sequence[Sequence[str]]) -> CountingModel:
+        return self.fit_encoded(encode_sessions(sessions))
+
+    @abstractmethod
+    def fit_encoded(self, encoded: EncodedSessions) -> CountingModel:
+        """Learn from sessions already encoded by :func:`encode_sessions`; return ``self``."""
+
+
+class MostPopular(CountingModel):
     """Recommend the K most frequent training items, whatever the query."""
 
     uses_query = False
 
-    def fit(self, sessions: Sequence[Sequence[str]]) -> MostPopular:
-        encoded = encode_sessions(sessions)
+    def fit_encoded(self, encoded: EncodedSessions) -> MostPopular:
         self._set_catalogue(encoded.items)
         self.popularity_ = encoded.counts.astype(np.float64)
         return self
@@ -43,7 +57,7 @@ class MostPopular(Recommender):
         return np.broadcast_to(self.popularity_, (len(query_index), len(self.popularity_)))
 
 
-class ItemToItem(Recommender):
+class ItemToItem(CountingModel):
     """A recommender scoring items by one row of a sparse item x item matrix.
 
     Subclasses build ``matrix_`` (row: query item, column: recommended item) from the encoded
@@ -52,8 +66,7 @@ class ItemToItem(Recommender):
 
     matrix_: sp.csr_matrix
 
-    def fit(self, sessions: Sequence[Sequence[str]]) -> ItemToItem:
-        encoded = encode_sessions(sessions)
+    def fit_encoded(self, encoded: EncodedSessions) -> ItemToItem:
         self._set_catalogue(encoded.items)
         matrix = self._build(encoded).tocsr()
         matrix.eliminate_zeros()
@@ -84,7 +97,7 @@ def windowed_counts(encoded: EncodedSessions, window: int, decay: bool) -> sp.cs
     into the item x item matrix, so memory grows with the tokens, not with tokens x window.
     """
     if window < 1:
-        raise ValueError(f"window must be at least 1, got {window}.")
+        raise ConfigurationError(f"window must be at least 1, got {window}.")
     shape = (encoded.n_items,) * 2
     total = sp.csr_matrix(shape, dtype=np.float64)
     for offset in range(1, window + 1):

@@ -1,8 +1,10 @@
 """Gensim training callbacks: per-epoch validation metrics, per-epoch loss, early stopping.
 
 Use them with :func:`prod2vec.models.word2vec.train_word2vec`, which runs one epoch per ``train()``
-call so that :class:`EarlyStopping` can stop between epochs. Order matters: put the
-:class:`MetricLogger` before the :class:`EarlyStopping` that watches it.
+call so that a :class:`TrainingControl` (:class:`EarlyStopping`, :class:`StopAfterEpoch`) can
+stop between epochs; ``TrainingControl`` is defined with that loop and importable from here to
+write others. Order matters: put the :class:`MetricLogger` before the
+:class:`EarlyStopping` that watches it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import pandas as pd
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
-from prod2vec.evaluation.metrics import per_query_metrics
-from prod2vec.models.word2vec import Word2VecRecommender
+from prod2vec.defaults import K
+from prod2vec.evaluation.metrics import metric_label, per_query_metrics
+from prod2vec.models.word2vec import TrainingControl, Word2VecRecommender, check_scoring
 
 
 class MetricLogger(CallbackAny2Vec):
@@ -29,15 +32,32 @@ class MetricLogger(CallbackAny2Vec):
     with the metrics, the learning rate, the seconds since training began and the
     seconds spent evaluating. ``alpha`` is Gensim's ``min_alpha_yet_reached``: the lowest
     learning rate used so far (Gensim sets the rate per batch of words).
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        Validation pairs, columns ``query`` and ``target``.
+    k : int
+        The cut-off K of the metrics.
+    exclude_query : bool
+        Never recommend the query item itself.
+    scoring : str
+        As for :class:`~prod2vec.models.word2vec.Word2VecRecommender`.
+
+    Raises
+    ------
+    ConfigurationError
+        An unknown scoring (:func:`~prod2vec.models.word2vec.check_scoring`).
     """
 
     def __init__(
         self,
         pairs: pd.DataFrame,
-        k: int = 10,
+        k: int = K,
         exclude_query: bool = True,
         scoring: str = "input-input",
     ) -> None:
+        check_scoring(scoring)
         self.pairs = pairs
         self.k = k
         self.exclude_query = exclude_query
@@ -116,7 +136,7 @@ class LossLogger(CallbackAny2Vec):
         self.losses.append(float(model.get_latest_training_loss()) - self._at_epoch_begin)
 
 
-class EarlyStopping(CallbackAny2Vec):
+class EarlyStopping(TrainingControl):
     """Stop when a validation metric has not improved by ``min_delta`` for ``patience`` epochs.
 
     Watches a :class:`MetricLogger` (which must come first in the callbacks list). On every
@@ -129,7 +149,7 @@ class EarlyStopping(CallbackAny2Vec):
     def __init__(
         self,
         monitor: MetricLogger,
-        metric: str = "Recall@10",
+        metric: str = metric_label("recall", K),
         patience: int = 3,
         min_delta: float = 0.0,
     ) -> None:
@@ -174,7 +194,7 @@ class EarlyStopping(CallbackAny2Vec):
         model.wv.norms = None  # Gensim's cached norms belong to the last epoch's vectors
 
 
-class StopAfterEpoch(CallbackAny2Vec):
+class StopAfterEpoch(TrainingControl):
     """Stop training after ``epoch`` epochs of a longer planned schedule.
 
     To retrain a configuration for the number of epochs at which it peaked on validation,

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from prod2vec.data.interactions import as_item_ids
+from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import PAD
 from prod2vec.models.ranking import ranks_in_rows, top_k_indices
 
@@ -59,7 +60,7 @@ class Recommender(ABC):
     def recommend(
         self,
         queries: Sequence[str],
-        k: int = 10,
+        k: int = K,
         exclude_query: bool = True,
         batch_size: int = 1024,
     ) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from prod2vec.data.interactions import ITEM, TIME, USER, validate_interactions
+from prod2vec.errors import InputDataError
 from prod2vec.online_retail.source import validate_transactions
 
 
@@ -23,7 +24,7 @@ def to_interactions(transactions: pd.DataFrame) -> pd.DataFrame:
     """
     validate_transactions(transactions)
     if (anonymous := int(transactions["CustomerID"].isna().sum())) > 0:
-        raise ValueError(
+        raise InputDataError(
             f"{anonymous} rows have no CustomerID, so they belong to no user. Clean the table "
             "first: prod2vec.online_retail.clean_transactions()."
         )

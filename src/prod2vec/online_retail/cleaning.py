@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from prod2vec.errors import ConfigurationError, InputDataError
 from prod2vec.online_retail.source import validate_transactions
 
 PRODUCT_CODE_PATTERN = r"^\d{5}"
@@ -154,10 +155,10 @@ def clean_transactions(
         The cleaned rows, and what each rule removed.
     """
     if recipe not in RECIPES:
-        raise ValueError(f"Unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}.")
+        raise ConfigurationError(f"Unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}.")
     validate_transactions(frame)
     if frame.empty:
-        raise ValueError("The transaction table is empty; there is nothing to clean.")
+        raise InputDataError("The transaction table is empty; there is nothing to clean.")
     before = TableStats.of(frame)
     removed: dict[str, int] = {}
     for rule in RECIPES[recipe]:
@@ -165,7 +166,7 @@ def clean_transactions(
         removed[rule] = int((~keep).sum())
         frame = frame[keep]
     if frame.empty:
-        raise ValueError(
+        raise InputDataError(
             f"The {recipe!r} recipe removed every row (per rule: {removed}). A table needs "
             f"CustomerIDs and customers with at least {MIN_ROWS_PER_CUSTOMER} rows."
         )

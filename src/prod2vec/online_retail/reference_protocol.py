@@ -46,8 +46,31 @@ def prepare_sessions(
     raw : pandas.DataFrame, optional
         The raw table; loaded with :func:`prod2vec.online_retail.load_online_retail` if None.
     """
-    raw = load_online_retail() if raw is None else raw
-    transactions, _ = clean_transactions(raw, recipe)
-    sessions = sessionize(to_interactions(transactions))
+    transactions, sessions = clean_sessions(recipe, raw)
     split = split_sessions(sessions, n_test=n_test, n_validation=n_validation, seed=seed)
     return PreparedData(transactions, split)
+
+
+def clean_sessions(
+    recipe: str = RECIPE, raw: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The cleaned Online Retail rows and their sessions, one per customer, before any split.
+
+    Splitting them with :func:`prod2vec.data.sessions.split_sessions` gives what
+    :func:`prepare_sessions` gives; several split seeds need cleaning and sessionizing once.
+
+    Parameters
+    ----------
+    recipe : str
+        A cleaning recipe of :mod:`prod2vec.online_retail.cleaning`.
+    raw : pandas.DataFrame, optional
+        The raw table; loaded with :func:`prod2vec.online_retail.load_online_retail` if None.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.Series)
+        The cleaned rows, and the sessions (:func:`prod2vec.data.sessions.sessionize`).
+    """
+    raw = load_online_retail() if raw is None else raw
+    transactions, _ = clean_transactions(raw, recipe)
+    return transactions, sessionize(to_interactions(transactions))

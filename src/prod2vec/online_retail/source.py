@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,8 @@ import pandas as pd
 import pyarrow
 from tqdm import tqdm
 
-from prod2vec.outputs.atomic import atomic_path, write_parquet_atomic
+from prod2vec.errors import ConfigurationError, InputDataError, Prod2VecError, ProjectFileError
+from prod2vec.outputs.atomic import atomic_path, check_can_write_folder, write_parquet_atomic
 from prod2vec.paths import data_dir
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/352/online+retail.zip"
@@ -50,16 +50,16 @@ SCHEMA: dict[str, str] = {
 }
 
 
-class DataSchemaError(ValueError):
+class DataSchemaError(InputDataError):
     """The transaction table does not have the columns or dtypes of :data:`SCHEMA`."""
 
 
-class DataDownloadError(RuntimeError):
+class DataDownloadError(Prod2VecError, RuntimeError):
     """The dataset could not be downloaded or the downloaded file is unusable."""
 
 
-class DataCacheError(OSError):
-    """The cache folder cannot be written, or a cached file cannot be read."""
+class DataCacheError(ProjectFileError):
+    """A cached file cannot be read."""
 
 
 def load_online_retail(
@@ -101,8 +101,10 @@ def load_online_retail(
     DataDownloadError
         The download failed; the message says where to put the file by hand.
     DataCacheError
-        The cache is unreadable (and there is no zip to rebuild it from), or the folder cannot
-        be written; the message names the file or folder and the fix.
+        The cache is unreadable (and there is no zip to rebuild it from); the message names
+        the file and the fix.
+    ProjectFileError
+        The folder cannot be written; the message names it and how to choose another.
     FileNotFoundError
         ``download=False`` and nothing is cached.
     """
@@ -119,7 +121,7 @@ def load_online_retail(
 
     if not archive.is_file() and not download:
         raise FileNotFoundError(f"No cached dataset and download=False. {_manual_hint(folder)}")
-    check_writable(folder)
+    _check_data_folder(folder)
     if not archive.is_file():
         download_file(
             url,
@@ -152,23 +154,14 @@ def _read_cache(cache: Path) -> pd.DataFrame:
         ) from error
 
 
-def check_writable(folder: Path) -> None:
-    """Make sure files can be created in ``folder`` (creating it if needed).
-
-    Raises
-    ------
-    DataCacheError
-        Naming the folder, what the system said, and how to choose another.
-    """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise DataCacheError(
-            f"Cannot write to the data folder {folder} ({error.strerror or error}). Choose a "
-            "writable folder with --data-dir or the PROD2VEC_DATA_DIR environment variable."
-        ) from error
+def _check_data_folder(folder: Path) -> None:
+    check_can_write_folder(
+        folder,
+        overwrite=True,
+        what="data folder",
+        fix="Choose a writable folder with --data-dir or the PROD2VEC_DATA_DIR environment "
+        "variable.",
+    )
 
 
 def _manual_hint(folder: Path) -> str:
@@ -209,9 +202,9 @@ def download_file(
         Appended to the error when every attempt failed.
     """
     if retries < 1:
-        raise ValueError(f"retries must be >= 1, got {retries}")
+        raise ConfigurationError(f"retries must be >= 1, got {retries}")
     destination = Path(destination)
-    check_writable(destination.parent)
+    _check_data_folder(destination.parent)
     remove_stale_temporaries(destination, older_than=deadline)
     errors: list[str] = []
     wait = retry_wait

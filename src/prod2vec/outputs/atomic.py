@@ -10,12 +10,15 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from prod2vec.errors import ProjectFileError
 
 
 def _new_sibling(path: Path, suffix: str, folder: bool) -> Path:
@@ -99,13 +102,47 @@ def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def check_can_write_folder(path: str | Path, overwrite: bool) -> None:
-    """Refuse to replace an existing ``path`` unless ``overwrite`` (and never a file)."""
+def check_can_write_folder(
+    path: str | Path,
+    overwrite: bool,
+    *,
+    what: str = "output folder",
+    fix: str = "Choose another output folder.",
+) -> None:
+    """Make sure files can be written into the folder ``path``, before any work is done.
+
+    An existing folder is refused unless ``overwrite``; a file is always refused. Whether the
+    system lets files be created is tried in ``path`` if it exists, else in its parent (created
+    if needed): ``path`` itself is left for :func:`atomic_folder` to create.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder.
+    overwrite : bool
+        Whether an existing folder may be written into (or replaced).
+    what, fix : str
+        What the folder is, and how to choose another, for the error message.
+
+    Raises
+    ------
+    ProjectFileError
+        Naming the folder, the problem (what the system said) and ``fix``.
+    """
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{path} is a file, not a folder: choose another output folder.")
+        raise ProjectFileError(f"Cannot write to the {what} {path}: it is a file. {fix}")
     if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} already exists: choose another output folder, or allow replacing it "
+        raise ProjectFileError(
+            f"The {what} {path} already exists: choose another, or allow replacing it "
             "(--overwrite)."
         )
+    probed = path if path.exists() else path.parent
+    try:
+        probed.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=probed):
+            pass
+    except OSError as error:
+        raise ProjectFileError(
+            f"Cannot write to the {what} {path} ({error.strerror or error}). {fix}"
+        ) from error

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from prod2vec.configuration import SEARCHED
+from prod2vec.defaults import K
+from prod2vec.evaluation.metrics import metric_key
 from prod2vec.models.word2vec import OUT_OF_THE_BOX
-from prod2vec.tune.space import SEARCHED
 
 #: the columns that identify a configuration (the Word2Vec seed is the sweep's)
 CONFIGURATION = (*SEARCHED, "scoring")
 
 
-def asha_savings(with_asha: pd.DataFrame, without: pd.DataFrame, k: int = 10) -> pd.DataFrame:
+def asha_savings(with_asha: pd.DataFrame, without: pd.DataFrame, k: int = K) -> pd.DataFrame:
     """Epochs, CPU seconds and best validation Recall@K with and without ASHA, same configs.
 
     Parameters
@@ -29,7 +31,7 @@ def asha_savings(with_asha: pd.DataFrame, without: pd.DataFrame, k: int = 10) ->
         Rows ``with ASHA``, ``without ASHA`` and ``ASHA / without``; columns ``trials``,
         ``epochs``, ``cpu_seconds`` and ``best_recall_at_K``.
     """
-    recall = f"best_recall_at_{k}"
+    recall = metric_key("recall", k, prefix="best")
     keys = list(CONFIGURATION)
     both = with_asha.merge(without, on=keys, suffixes=("_asha", "_full"))
     if both.empty:
@@ -45,21 +47,21 @@ def asha_savings(with_asha: pd.DataFrame, without: pd.DataFrame, k: int = 10) ->
     return table
 
 
-def pareto_front(trials: pd.DataFrame, k: int = 10, cost: str = "cpu_seconds") -> pd.DataFrame:
+def pareto_front(trials: pd.DataFrame, k: int = K, cost: str = "cpu_seconds") -> pd.DataFrame:
     """Trials no other trial beats on both best validation Recall@K and ``cost``, cheapest first.
 
     The budget view: anything off this front is both more expensive and worse than something
     on it.
     """
-    recall = f"best_recall_at_{k}"
+    recall = metric_key("recall", k, prefix="best")
     ordered = trials.sort_values([cost, recall], ascending=[True, False])
     front = ordered[ordered[recall] > ordered[recall].cummax().shift(fill_value=-1.0)]
     return front.reset_index(drop=True)
 
 
-def cheapest_within(trials: pd.DataFrame, tolerance: float = 0.01, k: int = 10) -> pd.Series:
+def cheapest_within(trials: pd.DataFrame, tolerance: float = 0.01, k: int = K) -> pd.Series:
     """The cheapest trial whose best validation Recall@K is within ``tolerance`` of the best."""
-    recall = f"best_recall_at_{k}"
+    recall = metric_key("recall", k, prefix="best")
     good = trials[trials[recall] >= trials[recall].max() - tolerance]
     return good.sort_values("cpu_seconds").iloc[0]
 

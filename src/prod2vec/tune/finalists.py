@@ -12,27 +12,71 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
+from prod2vec.configuration import SEARCHED, Configuration
+from prod2vec.defaults import K
+from prod2vec.errors import ConfigurationError, ProjectFileError
+from prod2vec.evaluation.metrics import metric_key, metric_label
 from prod2vec.models.callbacks import MetricLogger
 from prod2vec.models.word2vec import train_word2vec
-from prod2vec.tune.sweep import best_configuration
+from prod2vec.outputs.atomic import write_csv_atomic
+
+
+def read_trials(path: str | Path, k: int = K) -> pd.DataFrame:
+    """A sweep's trial table (``trials.csv``), best validation Recall@K first.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``trials.csv`` written by ``python -m prod2vec tune``
+        (:func:`prod2vec.tune.sweep.write_sweep`).
+    k : int
+        The cut-off K of its metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial, ``trial_id`` as text (``00001`` stays ``00001``).
+
+    Raises
+    ------
+    ProjectFileError
+        Nothing at ``path``.
+    ConfigurationError
+        Not a CSV, or a CSV without the columns of a trial table (the message names them).
+    """
+    path = Path(path)
+    fix = "give a trials.csv written by `python -m prod2vec tune` (such as data/hpo/asha/)"
+    if not path.is_file():
+        raise ProjectFileError(f"No trial table at {path}: {fix}.")
+    try:
+        trials = pd.read_csv(path, dtype={"trial_id": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"{path} is not a trials.csv ({error}): {fix}.") from None
+    best_recall = metric_key("recall", k, prefix="best")
+    required = ["trial_id", *SEARCHED, "scoring", "best_epoch", best_recall]
+    missing = [name for name in required if name not in trials.columns]
+    if missing:
+        raise ConfigurationError(f"{path} is not a trials.csv: it lacks columns {missing}; {fix}.")
+    return trials.sort_values(best_recall, ascending=False, ignore_index=True)
 
 
 def _validation_curve(
     trial_id: str,
-    configuration: dict[str, Any],
+    configuration: Configuration,
     model_seed: int,
     train: Sequence[Sequence[str]],
     validation: pd.DataFrame,
     k: int,
 ) -> pd.DataFrame:
-    metrics = MetricLogger(validation, k=k, scoring=configuration["scoring"])
-    train_word2vec(train, configuration["word2vec"], callbacks=[metrics], seed=model_seed)
+    metrics = MetricLogger(validation, k=k, scoring=configuration.scoring)
+    train_word2vec(train, configuration.word2vec, callbacks=[metrics], seed=model_seed)
     return (
-        metrics.history[[f"Recall@{k}", f"MRR@{k}"]]
+        metrics.history[[metric_label("recall", k), metric_label("mrr", k)]]
         .reset_index()
         .assign(trial_id=trial_id, model_seed=model_seed)
     )
@@ -45,7 +89,7 @@ def rescore_finalists(
     *,
     top: int = 5,
     model_seeds: Sequence[int] = (0, 1, 2),
-    k: int = 10,
+    k: int = K,
     processes: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validation curves of the ``top`` trials over ``model_seeds``, and their summary.
@@ -53,7 +97,8 @@ def rescore_finalists(
     Parameters
     ----------
     trials : pandas.DataFrame
-        A sweep's trial table (:func:`prod2vec.tune.sweep.trial_table`), best first.
+        A sweep's trial table, best first (:func:`read_trials`,
+        :func:`prod2vec.tune.sweep.trial_table`).
     train, validation
         The training sessions and the validation pairs the sweep used.
     top : int
@@ -77,8 +122,8 @@ def rescore_finalists(
         raise ValueError("Need top >= 1 and at least one model seed.")
     chosen = trials.head(top)
     jobs = [
-        (row.trial_id, best_configuration(chosen.loc[[index]], k), seed)
-        for index, row in chosen.iterrows()
+        (row["trial_id"], Configuration.from_trial_row(row.to_dict(), k), seed)
+        for _, row in chosen.iterrows()
         for seed in model_seeds
     ]
     with ProcessPoolExecutor(max_workers=processes) as pool:
@@ -87,7 +132,8 @@ def rescore_finalists(
             for trial_id, configuration, seed in jobs
         ]
         curves = pd.concat([future.result() for future in futures], ignore_index=True)
-    recall, mrr = f"Recall@{k}", f"MRR@{k}"
+    recall, mrr = metric_label("recall", k), metric_label("mrr", k)
+    mean_recall, mean_mrr = (metric_key(name, k, prefix="mean") for name in ("recall", "mrr"))
     mean = curves.groupby(["trial_id", "epoch"])[[recall, mrr]].mean()
     spread = curves.groupby(["trial_id", "epoch"])[recall].std(ddof=1)
     rows = []
@@ -97,28 +143,90 @@ def rescore_finalists(
         rows.append(
             {
                 "trial_id": trial_id,
-                f"sweep_recall_at_{k}": float(row[f"best_recall_at_{k}"]),
+                metric_key("recall", k, prefix="sweep"): float(
+                    row[metric_key("recall", k, prefix="best")]
+                ),
                 "best_epoch": epoch,
-                f"mean_recall_at_{k}": float(curve.loc[epoch, recall]),
-                f"mean_mrr_at_{k}": float(curve.loc[epoch, mrr]),
-                f"seed_std_recall_at_{k}": float(spread.loc[(trial_id, epoch)]),
+                mean_recall: float(curve.loc[epoch, recall]),
+                mean_mrr: float(curve.loc[epoch, mrr]),
+                metric_key("recall", k, prefix="seed_std"): float(spread.loc[(trial_id, epoch)]),
             }
         )
     finalists = pd.DataFrame(rows).sort_values(
-        [f"mean_recall_at_{k}", f"mean_mrr_at_{k}"], ascending=False, ignore_index=True
+        [mean_recall, mean_mrr], ascending=False, ignore_index=True
     )
     return curves, finalists
 
 
 def finalist_configuration(
-    trials: pd.DataFrame, finalists: pd.DataFrame, k: int = 10
-) -> dict[str, Any]:
-    """The winning finalist as a ``best.json`` configuration, with its mean validation scores."""
+    trials: pd.DataFrame, finalists: pd.DataFrame, k: int = K
+) -> Configuration:
+    """The winning finalist's configuration, with its best mean epoch and validation scores.
+
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        The sweep's trial table the finalists came from.
+    finalists : pandas.DataFrame
+        The summary of :func:`rescore_finalists`, best first.
+    k : int
+        The cut-off K.
+
+    Returns
+    -------
+    Configuration
+        The winner's trial (:meth:`~prod2vec.configuration.Configuration.from_trial_row`),
+        with ``best_epoch`` the epoch of its best mean validation Recall@K and ``validation``
+        the mean Recall@K and MRR@K there; no provenance yet.
+
+    Raises
+    ------
+    ConfigurationError
+        The winner is not a trial of ``trials``.
+    """
     winner = finalists.iloc[0]
-    configuration = best_configuration(trials[trials["trial_id"] == winner["trial_id"]], k)
+    rows = trials[trials["trial_id"] == winner["trial_id"]]
+    if rows.empty:
+        raise ConfigurationError(
+            f"The winning finalist {winner['trial_id']!r} is not in the trial table: give the "
+            "trials.csv the finalists were chosen from."
+        )
+    configuration = Configuration.from_trial_row(rows.iloc[0].to_dict(), k)
+    return replace(
+        configuration,
+        best_epoch=int(winner["best_epoch"]),
+        validation={
+            metric_key(name, k): float(winner[metric_key(name, k, prefix="mean")])
+            for name in ("recall", "mrr")
+        },
+    )
+
+
+def write_finalists(
+    curves: pd.DataFrame,
+    finalists: pd.DataFrame,
+    configuration: Configuration,
+    folder: str | Path,
+) -> dict[str, Path]:
+    """Write ``curves.csv``, ``finalists.csv`` and ``best.json``, each atomically.
+
+    Parameters
+    ----------
+    curves, finalists : pandas.DataFrame
+        The tables of :func:`rescore_finalists`.
+    configuration : Configuration
+        The chosen configuration (:func:`finalist_configuration`, with its provenance).
+    folder : str or Path
+        Where to write; created if missing, the three files replaced.
+
+    Returns
+    -------
+    dict of str to Path
+        The files written, by name: ``curves``, ``finalists`` and ``best``.
+    """
+    folder = Path(folder)
     return {
-        **configuration,
-        "best_epoch": int(winner["best_epoch"]),
-        f"validation_recall_at_{k}": float(winner[f"mean_recall_at_{k}"]),
-        f"validation_mrr_at_{k}": float(winner[f"mean_mrr_at_{k}"]),
+        "curves": write_csv_atomic(curves, folder / "curves.csv"),
+        "finalists": write_csv_atomic(finalists, folder / "finalists.csv"),
+        "best": configuration.save(folder / "best.json"),
     }

@@ -13,6 +13,7 @@ from typing import Any
 
 from ray import tune
 
+from prod2vec.configuration import FIXED, SEARCHED
 from prod2vec.models.word2vec import SCORINGS
 
 #: The original tutorial's grid (Cloudera Fast Forward Labs, "Train Gensim's Word2Vec"):
@@ -25,12 +26,6 @@ ORIGINAL_GRID: dict[str, list[Any]] = {
     "negative": list(range(1, 20, 3)),
 }
 ORIGINAL_EPOCHS = 10
-
-#: Word2Vec settings every trial shares
-FIXED: dict[str, Any] = {"sg": 1, "min_count": 1, "hs": 0}
-
-#: the Word2Vec settings a configuration may set (the rest of a configuration is not Word2Vec's)
-SEARCHED = ("vector_size", "window", "ns_exponent", "alpha", "negative", "sample", "epochs")
 
 
 def grid_space(epochs: int = ORIGINAL_EPOCHS) -> dict[str, Any]:
@@ -62,8 +57,17 @@ def random_space(max_epochs: int = 50) -> dict[str, Any]:
 
 
 def word2vec_settings(config: dict[str, Any]) -> dict[str, Any]:
-    """The Word2Vec keyword arguments of a configuration (Python numbers, fixed ones added)."""
-    settings = {name: config[name] for name in SEARCHED if name in config}
-    for name, value in settings.items():
-        settings[name] = float(value) if isinstance(value, float) else int(value)
-    return {**FIXED, **settings}
+    """The Word2Vec keyword arguments of a trial's config: its searched ones and :data:`FIXED`.
+
+    Parameters
+    ----------
+    config : dict
+        A trial's config from Ray Tune (a point of a space here, plus ``scoring`` and ``seed``,
+        which are not Word2Vec's and are left out).
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :func:`~prod2vec.models.word2vec.train_word2vec`.
+    """
+    return {**FIXED, **{name: config[name] for name in SEARCHED if name in config}}

@@ -7,17 +7,16 @@ workers), and trial actors are reused. ASHA (asynchronous successive halving) st
 at rungs of ``grace_period``, ``grace_period * reduction_factor``, ... epochs.
 
 Results are two tidy tables, one row per trial (:func:`trial_table`) and one per trial-epoch
-(:func:`epoch_table`), and the best configuration (:func:`best_configuration`).
+(:func:`epoch_table`), and the best configuration, a
+:class:`~prod2vec.configuration.Configuration` (:func:`best_configuration`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import platform
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,15 @@ from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search import BasicVariantGenerator
 from ray.tune.search.optuna import OptunaSearch
 
+from prod2vec.configuration import SEARCHED, Configuration
 from prod2vec.data.sessions import SessionSplit
-from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
-from prod2vec.tune.space import SEARCHED, grid_space, random_space, word2vec_settings
-from prod2vec.tune.trainable import metric_name, train_trial
+from prod2vec.defaults import SEARCH_SEED, K
+from prod2vec.errors import ConfigurationError
+from prod2vec.evaluation.metrics import metric_key
+from prod2vec.outputs.atomic import write_csv_atomic
+from prod2vec.provenance import software_versions
+from prod2vec.tune.space import grid_space, random_space
+from prod2vec.tune.trainable import train_trial
 
 SEARCHES = ("grid", "random", "bayes")
 
@@ -82,8 +86,8 @@ class SweepSettings:
     reduction_factor: int = 3
     concurrency: int = 2
     cpus_per_trial: int = 1
-    seed: int = 0
-    k: int = 10
+    seed: int = SEARCH_SEED
+    k: int = K
 
     def __post_init__(self) -> None:
         if self.search not in SEARCHES:
@@ -98,7 +102,8 @@ class SweepSettings:
 
     @property
     def metric(self) -> str:
-        return metric_name("recall", self.k)
+        """The metric maximised, as Ray names it: ``recall_at_10``."""
+        return metric_key("recall", self.k)
 
 
 def connect(address: str | None = None) -> None:
@@ -238,9 +243,9 @@ def resume_sweep(
     return tuner.fit()
 
 
-def epoch_table(results: ResultGrid, k: int = 10) -> pd.DataFrame:
+def epoch_table(results: ResultGrid, k: int = K) -> pd.DataFrame:
     """One row per trial-epoch: ``trial_id``, ``epoch``, Recall@K, MRR@K, ``cpu_seconds``."""
-    columns = ["trial_id", "epoch", metric_name("recall", k), metric_name("mrr", k), "cpu_seconds"]
+    columns = ["trial_id", "epoch", metric_key("recall", k), metric_key("mrr", k), "cpu_seconds"]
     frames = []
     for result in results:
         history = result.metrics_dataframe
@@ -254,13 +259,14 @@ def epoch_table(results: ResultGrid, k: int = 10) -> pd.DataFrame:
     )
 
 
-def trial_table(results: ResultGrid, k: int = 10) -> pd.DataFrame:
+def trial_table(results: ResultGrid, k: int = K) -> pd.DataFrame:
     """One row per trial: its configuration, best and last metrics, epochs, cost, ASHA's verdict.
 
     ``stopped_early`` is True when the trial ran fewer epochs than it planned: the scheduler
     stopped it (trials never stop themselves).
     """
-    recall, mrr = metric_name("recall", k), metric_name("mrr", k)
+    recall, mrr = metric_key("recall", k), metric_key("mrr", k)
+    best_recall = metric_key("recall", k, prefix="best")
     rows = []
     for result in results:
         history = result.metrics_dataframe
@@ -273,11 +279,11 @@ def trial_table(results: ResultGrid, k: int = 10) -> pd.DataFrame:
             {
                 "trial_id": result.metrics["trial_id"],
                 **{name: config.get(name) for name in (*SEARCHED, "scoring")},
-                f"best_{recall}": float(best[recall]),
-                f"best_{mrr}": float(best[mrr]),
+                best_recall: float(best[recall]),
+                metric_key("mrr", k, prefix="best"): float(best[mrr]),
                 "best_epoch": int(best["epoch"]),
-                f"last_{recall}": float(last[recall]),
-                f"last_{mrr}": float(last[mrr]),
+                metric_key("recall", k, prefix="last"): float(last[recall]),
+                metric_key("mrr", k, prefix="last"): float(last[mrr]),
                 "epochs_run": int(last["epoch"]),
                 "epochs_planned": int(config["epochs"]),
                 "stopped_early": int(last["epoch"]) < int(config["epochs"]),
@@ -285,58 +291,71 @@ def trial_table(results: ResultGrid, k: int = 10) -> pd.DataFrame:
                 "node": last["node"],
             }
         )
-    return pd.DataFrame(rows).sort_values(f"best_{recall}", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows).sort_values(best_recall, ascending=False, ignore_index=True)
 
 
-def best_configuration(trials: pd.DataFrame, k: int = 10) -> dict[str, Any]:
-    """The best trial (by its best validation Recall@K) as a configuration for training.
+def best_configuration(trials: pd.DataFrame, k: int = K) -> Configuration:
+    """The best trial (the first row of a trial table) as a configuration for training.
 
-    ``word2vec`` holds its Word2Vec settings with the epochs it planned (its schedule), and
-    ``best_epoch`` the epoch at which validation peaked: train with early stopping, or for
-    ``best_epoch`` epochs of that schedule.
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        A trial table (:func:`trial_table`), best validation Recall@K first.
+    k : int
+        The cut-off K of the table's metrics.
+
+    Returns
+    -------
+    Configuration
+        ``word2vec`` holds the trial's Word2Vec settings with the epochs it planned (its
+        schedule), ``best_epoch`` the epoch at which validation peaked (train with early
+        stopping, or for ``best_epoch`` epochs of that schedule), and ``validation`` its best
+        epoch's Recall@K and MRR@K.
+
+    Raises
+    ------
+    ConfigurationError
+        No trial reported anything, or the row is not a trial's.
     """
     if trials.empty:
-        raise ValueError("The sweep has no trial that reported anything.")
-    best = trials.iloc[0].to_dict()
-    config = {name: best[name] for name in SEARCHED if pd.notna(best.get(name))}
-    recall, mrr = metric_name("recall", k), metric_name("mrr", k)
-    return {
-        "word2vec": word2vec_settings(config),
-        "scoring": best["scoring"],
-        "trial_id": best["trial_id"],
-        "best_epoch": int(best["best_epoch"]),
-        f"validation_{recall}": best[f"best_{recall}"],
-        f"validation_{mrr}": best[f"best_{mrr}"],
-    }
-
-
-def software_versions() -> dict[str, str]:
-    """The versions a sweep's results depend on, to record beside them."""
-    return {
-        "python": platform.python_version(),
-        **{package: version(package) for package in ("ray", "gensim", "optuna", "numpy")},
-        "prod2vec": version("prod2vec"),
-    }
+        raise ConfigurationError(
+            "The sweep has no trial that reported anything: read the trials' errors in Ray's "
+            "results folder, fix them and run the sweep again."
+        )
+    return Configuration.from_trial_row(trials.iloc[0].to_dict(), k)
 
 
 def write_sweep(
     results: ResultGrid, folder: str | Path, settings: SweepSettings, command: str
 ) -> dict[str, Path]:
-    """Write ``trials.csv``, ``epochs.csv`` and ``best.json`` (with the command and versions)."""
+    """Write ``trials.csv``, ``epochs.csv`` and ``best.json``, each atomically.
+
+    Parameters
+    ----------
+    results : ray.tune.ResultGrid
+        The sweep's results (:func:`run_sweep`, :func:`resume_sweep`).
+    folder : str or Path
+        Where to write; created if missing, the three files replaced.
+    settings : SweepSettings
+        The search's settings, recorded in ``best.json``.
+    command : str
+        The command that ran the sweep (:func:`prod2vec.provenance.command_line`).
+
+    Returns
+    -------
+    dict of str to Path
+        The files written, by name: ``trials``, ``epochs`` and ``best``.
+    """
     folder = Path(folder)
     trials, epochs = trial_table(results, settings.k), epoch_table(results, settings.k)
-    paths = {
+    best = best_configuration(trials, settings.k).with_provenance(
+        command=command, versions=software_versions(), search=asdict(settings)
+    )
+    return {
         "trials": write_csv_atomic(trials, folder / "trials.csv"),
         "epochs": write_csv_atomic(epochs, folder / "epochs.csv"),
+        "best": best.save(folder / "best.json"),
     }
-    best = {
-        **best_configuration(trials, settings.k),
-        "command": command,
-        "settings": asdict(settings),
-        "versions": software_versions(),
-    }
-    paths["best"] = write_json_atomic(best, folder / "best.json")
-    return paths
 
 
 def tune_on(
@@ -345,14 +364,31 @@ def tune_on(
     name: str = "pipeline",
     address: str | None = None,
     verbose: int = 0,
-) -> Callable[[SessionSplit], tuple[dict[str, Any], pd.DataFrame]]:
+) -> Callable[[SessionSplit], tuple[Configuration, pd.DataFrame]]:
     """A tuner for :func:`prod2vec.pipeline.run_pipeline`: sweep on a split's validation pairs.
 
-    The returned function runs the sweep on the split's training sessions and returns the best
-    configuration (:func:`best_configuration`) with the trial table.
+    Parameters
+    ----------
+    settings : SweepSettings
+        What to search, and how.
+    storage : str or Path
+        The folder of Ray's results.
+    name : str
+        The experiment's name.
+    address : str, optional
+        A Ray cluster's address; default ``RAY_ADDRESS``, else a local Ray.
+    verbose : int
+        Ray Tune's progress output (:func:`run_sweep`).
+
+    Returns
+    -------
+    callable
+        Given a split, runs the sweep on its training sessions and validation pairs and
+        returns the best configuration (:func:`best_configuration`, with the search settings
+        as provenance) and the trial table.
     """
 
-    def tuner(split: SessionSplit) -> tuple[dict[str, Any], pd.DataFrame]:
+    def tuner(split: SessionSplit) -> tuple[Configuration, pd.DataFrame]:
         results = run_sweep(
             split.train,
             split.validation,
@@ -363,6 +399,7 @@ def tune_on(
             verbose=verbose,
         )
         trials = trial_table(results, settings.k)
-        return best_configuration(trials, settings.k), trials
+        best = best_configuration(trials, settings.k).with_provenance(search=asdict(settings))
+        return best, trials
 
     return tuner

@@ -16,14 +16,12 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 from ray import tune
 
+from prod2vec.configuration import Configuration
+from prod2vec.defaults import K
+from prod2vec.evaluation.metrics import metric_key, metric_label
 from prod2vec.models.callbacks import MetricLogger
 from prod2vec.models.word2vec import DEFAULT_SEED, train_word2vec
 from prod2vec.tune.space import word2vec_settings
-
-
-def metric_name(metric: str, k: int) -> str:
-    """The name of a metric in Ray's results: ``recall_at_10``, ``mrr_at_10``."""
-    return f"{metric}_at_{k}"
 
 
 class TuneReporter(CallbackAny2Vec):
@@ -46,8 +44,8 @@ class TuneReporter(CallbackAny2Vec):
         tune.report(
             {
                 "epoch": latest["epoch"],
-                metric_name("recall", k): latest[f"Recall@{k}"],
-                metric_name("mrr", k): latest[f"MRR@{k}"],
+                metric_key("recall", k): latest[metric_label("recall", k)],
+                metric_key("mrr", k): latest[metric_label("mrr", k)],
                 "cpu_seconds": time.process_time() - self._cpu_at_start,
                 "node": ray.get_runtime_context().get_node_id(),
             }
@@ -58,18 +56,36 @@ def train_trial(
     config: dict[str, Any],
     train: Sequence[Sequence[str]],
     validation: pd.DataFrame,
-    k: int = 10,
+    k: int = K,
     workers: int = 1,
 ) -> None:
     """Ray Tune function trainable: one configuration, reported after every epoch.
 
     ``train`` and ``validation`` come through the object store (``tune.with_parameters``),
     never re-read from files per trial; ``workers`` matches the trial's CPU share.
+
+    Parameters
+    ----------
+    config : dict
+        The trial's config: Word2Vec settings of :mod:`~prod2vec.tune.space`, ``scoring`` and
+        the Word2Vec ``seed``.
+    train, validation
+        Training sessions and validation pairs (``query``, ``target``).
+    k : int
+        The cut-off K of the reported metrics.
+    workers : int
+        Gensim worker threads.
+
+    Raises
+    ------
+    ConfigurationError
+        Settings or a scoring that cannot train (the trial errors before its first epoch).
     """
-    logger = MetricLogger(validation, k=k, scoring=config.get("scoring", "input-input"))
+    configuration = Configuration(word2vec_settings(config), scoring=config["scoring"])
+    logger = MetricLogger(validation, k=k, scoring=configuration.scoring)
     train_word2vec(
         train,
-        word2vec_settings(config),
+        configuration.word2vec,
         callbacks=[logger, TuneReporter(logger)],
         seed=int(config.get("seed", DEFAULT_SEED)),
         workers=workers,

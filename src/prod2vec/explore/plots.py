@@ -1,0 +1,62 @@
+"""The figure of the ``explore`` stage (notebook 05): the map of every product."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def plot_item_map(
+    coordinates: np.ndarray,
+    counts: np.ndarray,
+    clusters: np.ndarray,
+    names: dict[int, str],
+    title: str = "",
+) -> Figure:
+    """Every item as a point of its 2-D map, coloured by log purchase count, clusters named.
+
+    The frame holds the central 98% of the points on each axis (small far-off islands of
+    near-identical items would otherwise shrink the rest to a blob); how many points fall
+    outside is written in the corner.
+
+    Parameters
+    ----------
+    coordinates : numpy.ndarray
+        ``(n_items, 2)`` map coordinates (:func:`prod2vec.explore.maps.item_map`).
+    counts : numpy.ndarray
+        Purchases of every item in training.
+    clusters : numpy.ndarray
+        The cluster of every item (:func:`prod2vec.explore.maps.map_clusters`).
+    names : dict of int to str
+        Name by cluster, written at the cluster's median point
+        (:func:`prod2vec.explore.maps.cluster_names`).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    low, high = np.percentile(coordinates, [1, 99], axis=0)
+    margin = (high - low) * 0.08
+    low, high = low - margin, high + margin
+    outside = int((~((coordinates >= low) & (coordinates <= high)).all(axis=1)).sum())
+    figure, axis = plt.subplots(figsize=(10, 8))
+    points = axis.scatter(
+        coordinates[:, 0], coordinates[:, 1], c=np.log10(np.maximum(counts, 1)), s=6,
+        cmap="viridis", alpha=0.8, linewidths=0,
+    )  # fmt: skip
+    figure.colorbar(points, ax=axis, label="log10 purchases in training", shrink=0.7)
+    for cluster, name in names.items():
+        centre = np.median(coordinates[clusters == cluster], axis=0)
+        if ((centre >= low) & (centre <= high)).all():
+            axis.annotate(
+                name, centre, ha="center", fontsize=8.5, weight="bold",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "alpha": 0.85},
+            )  # fmt: skip
+    axis.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[], title=title)
+    axis.text(0.01, 0.01, f"{outside} of {len(coordinates):,} items outside the frame",
+              transform=axis.transAxes, fontsize=8, color="0.4")  # fmt: skip
+    figure.tight_layout()
+    return figure
