@@ -22,7 +22,7 @@ from prod2vec.data.readers import QualityReport
 from prod2vec.data.sessions import SessionSplit, item_counts, sessionize, split_sessions
 from prod2vec.defaults import MODEL_SEED, SPLIT_SEED, K
 from prod2vec.errors import ConfigurationError, InputDataError
-from prod2vec.evaluation.metrics import metric_label
+from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import results_table
 from prod2vec.evaluation.selection import fit_baselines
 from prod2vec.models.callbacks import EarlyStopping, MetricLogger, training_history
@@ -145,7 +145,8 @@ def split_for(sessions: pd.Series, settings: PipelineSettings) -> SessionSplit:
 class PipelineResult:
     """Everything a run produced, before it is written.
 
-    ``configuration`` is what trained, with its best epoch and provenance (the seeds).
+    ``configuration`` is what trained, with this run's best epoch, validation figures and
+    provenance (versions and seeds; the command is added when it is written).
     """
 
     configuration: Configuration
@@ -223,9 +224,15 @@ def run_pipeline(
         baselines = fit_baselines(split.train, split.validation, k=settings.k).models
     with stages.stage("evaluate on the test pairs"):
         results = results_table([model, *baselines], split.test, k=settings.k)
+    history = training_history(metrics)
+    best_row = history.loc[stopper.best_epoch]
     trained = replace(
         configuration,
         best_epoch=stopper.best_epoch,
+        validation={
+            metric_key(metric, settings.k): float(best_row[metric_label(metric, settings.k)])
+            for metric in METRICS
+        },
         provenance=Provenance(
             versions=software_versions(),
             split_seed=settings.split_seed,
@@ -242,7 +249,7 @@ def run_pipeline(
             "validation_pairs": len(split.validation),
         },
         model=model,
-        history=training_history(metrics),
+        history=history,
         results=results,
         labels=labels,
         stage_seconds=stages.seconds,
