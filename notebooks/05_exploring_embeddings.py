@@ -64,6 +64,7 @@ from prod2vec.online_retail import item_descriptions, to_interactions
 from prod2vec.online_retail.explore_settings import SEGMENT_MIX, SPEND_COLUMNS, STOP_WORDS
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
+from prod2vec.outputs.run_folder import RunFolder
 from prod2vec.paths import hpo_dir, models_dir
 from prod2vec.plots import save_figure
 
@@ -356,3 +357,12 @@ pd.read_csv(tsv_paths[1], sep="\t", nrows=3)
 # counting baselines, and writes the vectors, the Projector files, `metrics.json` and a short
 # `report.md` into `--out`, completely or not at all. Without `--input` it runs on Online
 # Retail. The [README](../README.md) has the full-data run and its figures.
+
+# %% [markdown]
+# One type names the files of a run, `RunFolder`: the pipeline writes through it, and the model
+# endpoint (`prod2vec.serving`) and this notebook read through it. For a run in `runs/today`:
+
+# %%
+run = RunFolder("runs/today")
+files = ("vectors", "word2vec_text", "projector_metadata", "config", "metrics", "history", "report")
+pd.Series({name: getattr(run, name).as_posix() for name in files}, name="file").to_frame()
