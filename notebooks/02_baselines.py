@@ -163,6 +163,8 @@ pd.DataFrame(
 
 # %%
 benchmark = json.loads((benchmark_results_dir() / "bench_baselines.json").read_text())
+provenance = benchmark.pop("provenance")
+print("measured at commit", provenance["commit"][:7], "(make bench-status says if it is stale)")
 pd.Series(benchmark, name="bench_baselines").to_frame()
 
 # %% [markdown]

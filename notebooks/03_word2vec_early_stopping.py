@@ -145,6 +145,8 @@ unknown.to_frame("count")
 
 # %%
 benchmark = json.loads((benchmark_results_dir() / "bench_epoch_eval.json").read_text())
+provenance = benchmark.pop("provenance")
+print("measured at commit", provenance["commit"][:7], "(make bench-status says if it is stale)")
 pd.Series(benchmark, name="bench_epoch_eval").to_frame()
 
 # %% [markdown]
