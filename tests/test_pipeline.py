@@ -20,7 +20,7 @@ from prod2vec.outputs import run_folder
 from tests.synthetic import labels_table, shopping_events, wide_table, write_csv
 
 OUTPUTS = [
-    "config.json", "history.csv", "metrics.json", "projector/metadata.tsv",
+    ".prod2vec-run.json", "config.json", "history.csv", "metrics.json", "projector/metadata.tsv",
     "projector/vectors.tsv", "report.md", "vectors.npz", "vectors.word2vec.txt",
 ]  # fmt: skip
 
@@ -200,13 +200,13 @@ def test_a_failure_while_writing_leaves_no_output(files, tmp_path: Path, monkeyp
 
 def test_an_existing_output_is_kept_unless_overwrite(files, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep me")
+    assert run("--input", files["long"], "--out", out) == 0
+    first = (out / ".prod2vec-run.json").read_text()
     assert run("--input", files["long"], "--out", out) == 1
     assert "--overwrite" in capsys.readouterr().err
-    assert (out / "mine.txt").read_text() == "keep me"
+    assert (out / ".prod2vec-run.json").read_text() == first
     assert run("--input", files["long"], "--out", out, "--overwrite") == 0
-    assert not (out / "mine.txt").exists() and (out / "metrics.json").is_file()
+    assert (out / ".prod2vec-run.json").read_text() != first
     assert not list(tmp_path.glob(".out.*"))
 
 

@@ -33,15 +33,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from prod2vec.configuration import Configuration
-from prod2vec.data.readers import LAYOUTS
+from prod2vec.data.interactions import ITEM
+from prod2vec.data.readers import LAYOUTS, label_coverage_warning
 from prod2vec.data.sessions import session_gap
 from prod2vec.defaults import MODEL_SEED, SEARCH_SEED, SPLIT_SEED, K
 from prod2vec.errors import ConfigurationError, Prod2VecError
 from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import wide_table
 from prod2vec.online_retail import UCI_URL, load_online_retail
-from prod2vec.outputs.atomic import check_can_write_folder
-from prod2vec.outputs.run_folder import write_run
+from prod2vec.outputs.run_folder import RunFolder, check_can_write_run, write_run
 from prod2vec.paths import data_dir, hpo_dir, project_dir
 from prod2vec.provenance import command_line, software_versions
 
@@ -119,31 +119,48 @@ def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
 
 
 def _tune(args: argparse.Namespace) -> int:
+    from dataclasses import asdict, replace
+
     from prod2vec.online_retail.reference_protocol import prepare_sessions
-    from prod2vec.tune.sweep import resume_sweep, run_sweep, write_sweep
+    from prod2vec.tune.sweep import (
+        check_new_sweep,
+        read_plan,
+        resume_sweep,
+        run_sweep,
+        trial_table,
+        write_sweep,
+    )
 
     settings = _sweep_settings(args)
-    storage = _storage(args)
+    sweep = _storage(args).resolve() / args.name
     output = _output(args, hpo_dir())
+    verbose = 0 if args.quiet else 1
+    if args.resume:  # checked before the data is read: the sweep's plan, and what was typed
+        plan = read_plan(sweep)
+        typed = {token.split("=")[0] for token in args.argv if token.startswith("--")}
+        flags = {field: f"--{field.replace('_', '-')}" for field in asdict(settings)}
+        given = {
+            field: getattr(settings, field)
+            for field, flag in {**flags, "asha": "--no-asha"}.items()
+            if any(flag.startswith(token) for token in typed)  # argparse takes unique prefixes
+        }
+        settings = plan.resumed_with(replace(plan.settings, **given))
+    else:
+        check_new_sweep(sweep)
     split = prepare_sessions().split
     if args.resume:
-        results = resume_sweep(
-            storage / args.name, split.train, split.validation, settings, args.address
-        )
+        resume_sweep(sweep, split.train, split.validation, settings, args.address, verbose)
     else:
-        results = run_sweep(
-            split.train,
-            split.validation,
-            settings,
-            name=args.name,
-            storage=storage,
-            address=args.address,
-            verbose=0 if args.quiet else 1,
-        )
-    paths = write_sweep(results, output, settings, command_line(args.argv))
+        run_sweep(split.train, split.validation, settings, name=args.name,
+                  storage=sweep.parent, address=args.address, verbose=verbose)  # fmt: skip
+    paths = write_sweep(sweep, output, settings, command_line(args.argv))
     best = Configuration.load(paths["best"])
-    print(f"best of {len(results)} trials: {best.word2vec}, scoring {best.scoring}")
+    complete, planned = len(trial_table(sweep, settings.k)), read_plan(sweep).trial_count
+    print(f"best of {complete} trials: {best.word2vec}, scoring {best.scoring}")
     print(f"{_validation_figures(best)} at epoch {best.best_epoch}")
+    if complete < planned:
+        print(f"{planned - complete} of {planned} trials failed (Ray's error files are in "
+              f"{sweep}): --resume --name {args.name} runs them again")  # fmt: skip
     print("written:", ", ".join(str(path) for path in paths.values()))
     return 0
 
@@ -218,9 +235,30 @@ def _pipeline(args: argparse.Namespace) -> int:
         raise UsageError("--metadata labels your own --input; Online Retail has descriptions")
     settings = _pipeline_settings(args)
     sweep = _sweep_settings(args) if args.tune else None
-    check_can_write_folder(args.out, args.overwrite)  # before any work, not after it
+    kept: dict[str, str | Path | None] = {
+        "--input": args.input,
+        "--metadata": args.metadata,
+        "--config": args.config,
+    }
+    if args.input is None:
+        kept["the Online Retail data folder"] = data_dir()
+    if sweep is not None:
+        kept["--storage"] = _storage(args)
+    # before any reading, not after the training
+    check_can_write_run(args.out, args.overwrite, kept)
+    marker = RunFolder(args.out).marker
+    marker_before = marker.read_bytes() if marker.is_file() else None
+
+    def interrupted() -> str:  # for main, on Ctrl-C: did the run's last rename happen?
+        if (marker.read_bytes() if marker.is_file() else None) == marker_before:
+            return f"nothing was written to {args.out}"
+        return f"{args.out} had been written completely"
+
+    args.interrupted = interrupted
     configuration = Configuration.load(args.config) if args.config else None
     interactions, quality, labels = _read_input(args)
+    if labels is not None and (warning := label_coverage_warning(labels, interactions[ITEM])):
+        print(f"warning: {warning}", file=sys.stderr)
     tuner = None
     if sweep is not None:
         from prod2vec.tune.sweep import tune_on
@@ -278,14 +316,18 @@ def _read_input(args: argparse.Namespace) -> tuple[pd.DataFrame, QualityReport, 
         from prod2vec.online_retail.reader import read_online_retail
 
         return read_online_retail(reference_protocol.RECIPE)
+    if args.time_format and (args.layout == "wide" or not args.time_col):
+        raise UsageError("--time-format reads the --time-col of a long table")
     if args.layout == "wide":
         interactions, quality = read_wide(
-            args.input, args.user_col, args.items_col, args.separator, args.encoding
-        )
+            args.input, args.user_col, args.items_col, args.separator, args.encoding,
+            delimiter=args.delimiter,
+        )  # fmt: skip
     else:
         interactions, quality = read_long(
-            args.input, args.user_col, args.item_col, args.time_col, args.encoding
-        )
+            args.input, args.user_col, args.item_col, args.time_col, args.encoding,
+            delimiter=args.delimiter, time_format=args.time_format,
+        )  # fmt: skip
     labels = None
     if args.metadata:
         labels = read_labels(args.metadata, args.metadata_item_col, args.label_col, args.encoding)
@@ -358,7 +400,13 @@ def _add_tune_command(commands: Any) -> None:
     search.add_argument(
         "--seed", dest="search_seed", type=int, default=SEARCH_SEED, help="the search's seed"
     )
-    search.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    search.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted sweep --name, trusting only what the project wrote in its "
+        "folder (prod2vec_sweep.json and prod2vec_trials/, plain JSON), never Ray's pickles: "
+        "finished and ASHA-stopped trials are kept, the others run again from epoch 1",
+    )
     search.add_argument("--quiet", action="store_true", help="no live progress table")
     search.set_defaults(run=_tune)
 
@@ -419,7 +467,18 @@ def _add_pipeline_command(commands: Any) -> None:
         "--items-col", default="product_id", help="item-list column, wide (%(default)s)"
     )
     source.add_argument(
-        "--separator", default=",", help="separator of a wide item list (%(default)r)"
+        "--separator", default=",", help="separator of a wide item list, literal (%(default)r)"
+    )
+    source.add_argument(
+        "--delimiter",
+        default=None,
+        help="the CSV delimiter of --input, one character or \\t (default: detected)",
+    )
+    source.add_argument(
+        "--time-format",
+        default=None,
+        help="strftime format of --time-col, such as '%%d/%%m/%%Y %%H:%%M' (default: inferred "
+        "from the whole column)",
     )
     source.add_argument("--encoding", default="utf-8", help="text encoding (%(default)s)")
     source.add_argument("--metadata", default=None, help="a table of item labels")
@@ -499,3 +558,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: what was left on disk, in one line
+        if args.debug or os.environ.get("PROD2VEC_DEBUG"):
+            raise
+        state = getattr(args, "interrupted", None)
+        print(f"interrupted: {state()}" if state else "interrupted", file=sys.stderr)
+        return 130

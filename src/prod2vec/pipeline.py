@@ -12,9 +12,12 @@ command line over all of it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from prod2vec.configuration import Configuration, Provenance
@@ -27,6 +30,7 @@ from prod2vec.evaluation.results import results_table
 from prod2vec.evaluation.selection import fit_baselines
 from prod2vec.models.callbacks import EarlyStopping, MetricLogger, training_history
 from prod2vec.models.word2vec import DEFAULT_PARAMS, Word2VecRecommender
+from prod2vec.outputs.export import text_export_collisions
 from prod2vec.progress import EpochProgress, Stages
 from prod2vec.provenance import software_versions
 
@@ -141,6 +145,86 @@ def split_for(sessions: pd.Series, settings: PipelineSettings) -> SessionSplit:
     )
 
 
+def training_memory_bytes(split: SessionSplit, configuration: Configuration) -> int:
+    """A rough estimate of the memory training and evaluating take beyond the data, in bytes.
+
+    Four float32 item x dimension matrices (Gensim's input and output weights and the
+    normalised copies scoring uses), a batch of 512 float64 score rows, and the largest of the
+    baselines' sparse matrices, the association rules' (12 bytes a pair of items bought in one
+    session, at most every pair of items). On Online Retail's reference split it says 173 MiB;
+    fitting the baselines took 92 MiB there.
+    """
+    settings = configuration.settings
+    counts = item_counts(split.train)
+    n_items = int((counts >= settings["min_count"]).sum())
+    lengths = np.fromiter(map(len, split.train), dtype=np.float64, count=len(split.train))
+    pairs = min(float(len(counts)) ** 2, (lengths**2).sum())
+    word2vec = 4 * n_items * settings["vector_size"] * 4
+    return int(word2vec + 512 * len(counts) * 8 + 12 * pairs)
+
+
+def available_memory_bytes() -> int | None:
+    """Bytes of memory this process may still take, or None where that is not known.
+
+    Linux's MemAvailable, lowered to what a cgroup (v2) memory limit leaves; elsewhere the
+    physical memory.
+    """
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        available = next(
+            int(line.split()[1]) * 1024
+            for line in meminfo.splitlines()
+            if line.startswith("MemAvailable:")
+        )
+    except (OSError, StopIteration, ValueError, IndexError):
+        try:
+            available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, AttributeError):
+            return None
+    try:
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit != "max":
+            used = int((cgroup / "memory.current").read_text())
+            available = min(available, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def preflight(split: SessionSplit, configuration: Configuration) -> None:
+    """Refuse, before the first epoch, what would otherwise fail once training is done.
+
+    Two item ids the word2vec text export would write as one (white space becomes ``_``),
+    and a catalogue and ``vector_size`` that need more memory than the machine has
+    (:func:`training_memory_bytes`).
+
+    Raises
+    ------
+    InputDataError
+        Item ids that collide, named.
+    ConfigurationError
+        Not enough memory, with the numbers.
+    """
+    counts = item_counts(split.train)
+    if collisions := text_export_collisions(counts.index, "_"):
+        named = "; ".join(" and ".join(map(repr, group)) for group in collisions[:3])
+        raise InputDataError(
+            f"Item ids that differ only in white space would be written as one id in "
+            f"vectors.word2vec.txt (white space becomes '_'), {len(collisions)} group(s): "
+            f"{named}. Rename one id of each group in your data."
+        )
+    needed, available = training_memory_bytes(split, configuration), available_memory_bytes()
+    if available is not None and needed > available:
+        vector_size = configuration.settings["vector_size"]
+        raise ConfigurationError(
+            f"Training needs about {needed / 2**20:,.0f} MiB of memory ({len(counts):,} items x "
+            f"vector_size {vector_size}, and the baselines' counts), more than the "
+            f"{available / 2**20:,.0f} MiB available: lower vector_size in --config, raise "
+            "min_count to drop rare items, or use a machine with more memory."
+        )
+
+
 @dataclass
 class PipelineResult:
     """Everything a run produced, before it is written.
@@ -199,6 +283,8 @@ def run_pipeline(
         sessions = make_sessions(interactions, quality, settings)
         stages.say(quality.to_markdown())
         split = split_for(sessions, settings)
+        # a search keeps every item (min_count 1) as the defaults do, at sizes like theirs
+        preflight(split, configuration or DEFAULT_CONFIGURATION)
     trials = None
     if tuner is not None:
         with stages.stage("tune"):
@@ -221,9 +307,11 @@ def run_pipeline(
             f"{stopper.best_epoch} of {len(metrics.rows)} run"
         )
     with stages.stage("fit the baselines (windows chosen on validation)"):
-        baselines = fit_baselines(split.train, split.validation, k=settings.k).models
+        baselines = fit_baselines(
+            split.train, split.validation, k=settings.k, say=stages.step
+        ).models
     with stages.stage("evaluate on the test pairs"):
-        results = results_table([model, *baselines], split.test, k=settings.k)
+        results = results_table([model, *baselines], split.test, k=settings.k, say=stages.step)
     history = training_history(metrics)
     best_row = history.loc[stopper.best_epoch]
     trained = replace(

@@ -20,7 +20,8 @@ from prod2vec.models.callbacks import MetricLogger
 class Stages:
     """Seconds spent per stage, said as each one ends (to ``stream``, or nowhere)."""
 
-    stream: TextIO | None = sys.stderr
+    # sys.stderr as it is when the Stages is made (a test may have replaced it since import)
+    stream: TextIO | None = field(default_factory=lambda: sys.stderr)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -36,6 +37,14 @@ class Stages:
         """Write one line of progress."""
         if self.stream is not None:
             print(text, file=self.stream, flush=True)
+
+    def step(self, text: str) -> None:
+        """Write one line of progress within the current stage (indented under it).
+
+        Pass it as the ``say`` of library functions that report their steps, such as
+        :func:`prod2vec.evaluation.selection.fit_baselines`.
+        """
+        self.say(f"  {text}")
 
 
 class EpochProgress(CallbackAny2Vec):

@@ -3,23 +3,27 @@
 The request is JSON, ``{"items": ["<item id>", ...], "k": 10}`` (the recent items of a
 session, oldest first; a single ``"item"`` is accepted too). The answer is
 ``{"recommendations": [{"item", "description", "score"}, ...]}``, or ``{"error": "..."}``
-naming what is wrong with the request: a bad request never raises.
+naming what is wrong with the request: no request, whatever it holds, raises. A request of
+more than :data:`MAX_ITEMS` items is refused before any of them is looked at.
 
 The session is scored as skip-gram was trained to predict: the mean of the recent items'
 input vectors against every item's output vector (cosine), without the items already in the
-request. The vectors come from a folder written by ``python -m prod2vec pipeline``
-(:class:`~prod2vec.outputs.run_folder.RunFolder`: vectors with output weights, and the
-Projector's labels for descriptions), loaded once per process.
+request (an item sent twice weighs twice). The vectors come from a folder written by
+``python -m prod2vec pipeline`` (:class:`~prod2vec.outputs.run_folder.RunFolder`: vectors with
+output weights, and the Projector's labels for descriptions), loaded and checked completely
+once per process.
 """
 
 from __future__ import annotations
 
+import warnings
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from prod2vec.errors import InputDataError, ModelFileError
 from prod2vec.models.ranking import top_k_indices
 from prod2vec.models.word2vec import unit_vectors
 from prod2vec.outputs.run_folder import RunFolder
@@ -27,44 +31,75 @@ from prod2vec.outputs.run_folder import RunFolder
 #: the most recent items a request may send, and the largest k
 MAX_ITEMS = 50
 MAX_K = 100
+DEFAULT_K = 10
+FIELDS = frozenset({"items", "item", "k"})
+#: the description of an item without a label
+NO_LABEL = "?"
+_EXAMPLE = '{"items": ["85123A", "22423"], "k": 10}'
+#: how much of a string, and how many values, an error message shows
+_SHOWN_CHARACTERS = 40
+_SHOWN_VALUES = 5
 
 
 class SessionScorer:
     """A pipeline run's vectors ready to answer requests (see the module's docstring).
 
+    A run folder without ``projector/metadata.tsv`` is served with ``?`` for every
+    description, with a warning, as are items the file does not list; a metadata file that
+    cannot be read is refused.
+
     Raises
     ------
     ModelFileError
-        ``folder`` is not a servable run (no vectors, no output weights, mismatched shapes).
+        ``folder`` is not a servable run: no vectors, no output weights, a vectors file that is
+        not valid (:func:`~prod2vec.models.word2vec.load_vectors`), unreadable labels.
     """
 
     def __init__(self, folder: str | Path) -> None:
         run = RunFolder(folder)
         vectors, output_weights = run.load_vectors()
         self.items = np.asarray(vectors.index_to_key, dtype=str)
-        self.position = pd.Index(self.items)
+        self.row_of: dict[str, int] = dict(vectors.key_to_index)
+        self.longest_id = max(map(len, self.row_of))
         self.inputs = unit_vectors(vectors.vectors)
         self.outputs = unit_vectors(output_weights)
-        self.labels = run.labels().reindex(self.items).fillna("?").to_numpy()
+        self.labels = _descriptions(run, vectors.index_to_key)
 
     def answer(self, request: Any) -> dict[str, Any]:
-        """The recommendations for ``request``, or an ``error`` naming what is wrong."""
+        """The recommendations for ``request``, or an ``error`` naming what is wrong; never raises.
+
+        Parameters
+        ----------
+        request : Any
+            The decoded JSON request (see the module's docstring); anything else gets an error.
+
+        Returns
+        -------
+        dict
+            ``{"recommendations": [...]}`` (at most ``k``, best first, never an item of the
+            request) or ``{"error": "..."}``.
+        """
         parsed = parse_request(request)
         if isinstance(parsed, str):
             return {"error": parsed}
         items, k = parsed
-        rows = self.position.get_indexer(items)
-        if (rows < 0).any():
-            unknown = [item for item, row in zip(items, rows, strict=True) if row < 0][:5]
-            return {"error": f"unknown items {unknown}: the model knows {len(self.items):,} ids"}
-        scores = unit_vectors(self.inputs[rows].mean(axis=0, keepdims=True)) @ self.outputs.T
+        # an id longer than every known one is unknown without hashing it
+        rows = [self.row_of.get(item, -1) if len(item) <= self.longest_id else -1 for item in items]
+        unknown = [item for item, row in zip(items, rows, strict=True) if row < 0]
+        if unknown:
+            return {
+                "error": f"unknown items {_shown_list(unknown)} ({len(unknown)} of "
+                f"{len(items)}): the model knows {len(self.items):,} ids; send only those"
+            }
+        query = unit_vectors(self.inputs[rows].mean(axis=0, keepdims=True))
+        scores = query @ self.outputs.T
         scores[0, rows] = -np.inf
         top = top_k_indices(scores, k)[0]
         top = top[top >= 0]  # fewer candidates than k
         scores = scores[0]
         return {
             "recommendations": [
-                {"item": str(self.items[row]), "description": str(self.labels[row]),
+                {"item": str(self.items[row]), "description": self.labels[row],
                  "score": round(float(scores[row]), 6)}
                 for row in top
             ]
@@ -72,22 +107,100 @@ class SessionScorer:
 
 
 def parse_request(request: Any) -> tuple[list[str], int] | str:
-    """``(items, k)`` from a request, or a message saying what is wrong with it."""
+    """``(items, k)`` from a request, or a message saying what is wrong with it.
+
+    Any value is accepted and none raises; a list of more than :data:`MAX_ITEMS` items is
+    refused before any item is looked at.
+
+    Parameters
+    ----------
+    request : Any
+        The decoded JSON request.
+
+    Returns
+    -------
+    tuple of (list of str, int) or str
+        The item ids and k, or one line naming the problem and the fix.
+    """
     if not isinstance(request, dict):
-        return 'send a JSON object such as {"items": ["85123A", "22423"], "k": 10}'
-    unknown_keys = sorted(set(request) - {"items", "item", "k"})
-    if unknown_keys:
-        return f"unknown fields {unknown_keys}: send 'items' (or 'item') and optionally 'k'"
+        return f"send a JSON object such as {_EXAMPLE}, not {_shown(request)}"
+    unknown_fields = list(islice((key for key in request if key not in FIELDS), _SHOWN_VALUES + 1))
+    if unknown_fields:
+        return (
+            f"unknown fields {_shown_list(unknown_fields)}: send 'items' (or 'item') and "
+            "optionally 'k'"
+        )
     if "items" in request and "item" in request:
         return "send either 'items' or 'item', not both"
-    items = [request["item"]] if "item" in request else request.get("items")
+    if "item" in request:
+        if not isinstance(request["item"], str):
+            return f"'item' must be one item id, a string, not {_shown(request['item'])}"
+        items = [request["item"]]
+    else:
+        items = request.get("items")
     if not isinstance(items, list) or not items:
         return "'items' must be a non-empty list of item ids"
     if len(items) > MAX_ITEMS:
-        return f"at most {MAX_ITEMS} recent items per request, got {len(items)}"
-    if not all(isinstance(item, str) and item for item in items):
-        return "item ids must be non-empty strings, e.g. '85123A'"
-    k = request.get("k", 10)
+        return (
+            f"at most {MAX_ITEMS} recent items per request, got {len(items):,}: send the most "
+            f"recent {MAX_ITEMS}"
+        )
+    bad = next((i for i, item in enumerate(items) if not isinstance(item, str) or not item), None)
+    if bad is not None:
+        return (
+            f"item ids must be non-empty strings, e.g. '85123A'; item {bad + 1} is "
+            f"{_shown(items[bad])}"
+        )
+    k = request.get("k", DEFAULT_K)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        return f"'k' must be a whole number from 1 to {MAX_K}, got {k!r}"
+        return f"'k' must be a whole number from 1 to {MAX_K}, got {_shown(k)}"
     return items, k
+
+
+def _descriptions(run: RunFolder, items: list[str]) -> list[str]:
+    """The label of each item from the run's Projector metadata, ``?`` where it has none."""
+    if not run.projector_metadata.is_file():
+        warnings.warn(
+            f"{run.projector_metadata} is missing: every description will be {NO_LABEL!r}. "
+            "Write the run again with `python -m prod2vec pipeline` to serve descriptions.",
+            stacklevel=3,
+        )
+        return [NO_LABEL] * len(items)
+    try:
+        labels = run.labels().to_dict()
+    except (InputDataError, OSError) as error:
+        raise ModelFileError(
+            f"{run.projector_metadata} cannot be read as the run's labels ({error}); write the "
+            "run again with `python -m prod2vec pipeline`, or remove the file to serve "
+            f"{NO_LABEL!r} as every description."
+        ) from error
+    if unlabelled := sum(item not in labels for item in items):
+        warnings.warn(
+            f"{unlabelled:,} of the {len(items):,} items have no row in {run.projector_metadata}: "
+            f"their description is {NO_LABEL!r}. Write the run again with `python -m prod2vec "
+            "pipeline` if the file is not this run's.",
+            stacklevel=3,
+        )
+    return [str(labels.get(item, NO_LABEL)) for item in items]
+
+
+def _shown(value: Any) -> str:
+    """A short description of any value for an error message (never a huge or failing repr)."""
+    if isinstance(value, str):
+        if len(value) <= _SHOWN_CHARACTERS:
+            return repr(value)
+        return f"{value[:_SHOWN_CHARACTERS]!r}... ({len(value):,} characters)"
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        # repr of an int of more than 4,300 digits raises
+        return repr(int(value)) if value.bit_length() <= 64 else "an integer beyond 64 bits"
+    if isinstance(value, (list, dict)):
+        return f"a {type(value).__name__} of {len(value):,} values"
+    return f"a value of type {type(value).__name__}"
+
+
+def _shown_list(values: list[Any]) -> str:
+    shown = [_shown(value) for value in values[:_SHOWN_VALUES]]
+    more = ", ..." if len(values) > _SHOWN_VALUES else ""
+    return f"[{', '.join(shown)}{more}]"

@@ -12,6 +12,7 @@ and seed live in :mod:`prod2vec.online_retail.reference_protocol`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -95,8 +96,15 @@ def session_gap(text: str) -> pd.Timedelta:
     Raises
     ------
     ConfigurationError
-        The text is not a duration, or not a positive one.
+        The text is not a duration, has no unit (pandas would read ``"30"`` as 30
+        nanoseconds), or is not positive.
     """
+    if re.fullmatch(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*", str(text)):
+        number = str(text).strip()
+        raise ConfigurationError(
+            f"The session gap {text!r} has no unit (a bare number would be nanoseconds): "
+            f"write {number}min, {number}h or {number}D."
+        )
     try:
         parsed = pd.Timedelta(text)
     except ValueError:

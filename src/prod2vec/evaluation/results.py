@@ -5,7 +5,8 @@ The intervals come from :mod:`prod2vec.evaluation.bootstrap`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ def results_table(
     exclude_query: bool = True,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
+    say: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Tidy table: one row per (model, metric) with the value and its 95% bootstrap interval.
 
@@ -52,15 +54,21 @@ def results_table(
         Never recommend the query item itself.
     n_resamples, seed : int
         Bootstrap resamples and their seed.
+    say : callable, optional
+        Told one line per model as it is evaluated (with its seconds), for example
+        :meth:`prod2vec.progress.Stages.step`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``.
     """
-    per_model = {
-        model.name: pair_metrics(model, pairs, k=k, exclude_query=exclude_query) for model in models
-    }
+    per_model = {}
+    for model in models:
+        started = time.perf_counter()
+        per_model[model.name] = pair_metrics(model, pairs, k=k, exclude_query=exclude_query)
+        if say is not None:
+            say(f"{model.name}: evaluated ({time.perf_counter() - started:.1f} s)")
     return summarise_pair_metrics(per_model, n_resamples=n_resamples, seed=seed)
 
 

@@ -6,7 +6,8 @@ uses it to choose the window of each windowed baseline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from prod2vec.data.integer_sessions import EncodedSessions, encode_sessions
 from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import metric_label
-from prod2vec.evaluation.results import results_table
+from prod2vec.evaluation.results import pair_metrics, summarise_pair_metrics
 from prod2vec.models.baselines import AssociationRules, CoOccurrence, MostPopular, SequentialRules
 from prod2vec.models.recommender import Recommender
 
@@ -23,9 +24,15 @@ WINDOWS = (1, 2, 3, 5, 10, 20)
 
 
 def select_by_validation(
-    candidates: Iterable[Recommender], validation: pd.DataFrame, k: int = K
+    candidates: Iterable[Recommender],
+    validation: pd.DataFrame,
+    k: int = K,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[Recommender, pd.DataFrame]:
     """The fitted candidate with the best validation Recall@k (ties: MRR@k, then first listed).
+
+    Candidates are scored one at a time and only the best so far is kept, so a generator that
+    fits each candidate when asked holds at most two fitted models at once.
 
     Parameters
     ----------
@@ -35,6 +42,8 @@ def select_by_validation(
         The validation pairs (``query``, ``target``).
     k : int
         The cut-off K.
+    say : callable, optional
+        Told one line per candidate as it is scored (its validation Recall@k and seconds).
 
     Returns
     -------
@@ -42,17 +51,22 @@ def select_by_validation(
         The chosen model, and the validation results of every candidate (tidy, as
         :func:`prod2vec.evaluation.results.results_table`).
     """
-    candidates = list(candidates)
-    if not candidates:
+    recall, mrr = metric_label("recall", k), metric_label("mrr", k)
+    per_model: dict[str, pd.DataFrame] = {}
+    best: tuple[tuple[float, float, int], Recommender] | None = None
+    started = time.perf_counter()
+    for position, model in enumerate(candidates):
+        metrics = pair_metrics(model, validation, k=k)
+        per_model[model.name] = metrics
+        rank_key = (-metrics[recall].mean(), -metrics[mrr].mean(), position)
+        if best is None or rank_key < best[0]:
+            best = (rank_key, model)
+        if say is not None:
+            seconds, started = time.perf_counter() - started, time.perf_counter()
+            say(f"{model.name}: validation {recall} {-rank_key[0]:.3f} ({seconds:.1f} s)")
+    if best is None:
         raise ValueError("No candidates to select from.")
-    table = results_table(candidates, validation, k=k)
-    wide = table.pivot(index="model", columns="metric", values="value")
-    recall, mrr = wide[metric_label("recall", k)], wide[metric_label("mrr", k)]
-    ranking = [
-        (-recall[model.name], -mrr[model.name], position)
-        for position, model in enumerate(candidates)
-    ]
-    return candidates[min(ranking)[2]], table
+    return best[1], summarise_pair_metrics(per_model)
 
 
 @dataclass(frozen=True)
@@ -68,11 +82,13 @@ def fit_baselines(
     validation: pd.DataFrame,
     windows: Sequence[int] = WINDOWS,
     k: int = K,
+    say: Callable[[str], None] | None = None,
 ) -> BaselineSuite:
     """Fit every baseline; pick the window of the windowed ones on the validation pairs.
 
     The training sessions are checked and encoded once, and every model is counted from that
-    one encoding.
+    one encoding; the counts of each family are summed once up to its largest window
+    (:meth:`~prod2vec.models.baselines.Windowed.fit_windows`).
 
     Parameters
     ----------
@@ -82,25 +98,34 @@ def fit_baselines(
         The validation pairs.
     windows : sequence of int
         Windows tried for :class:`~prod2vec.models.baselines.CoOccurrence` and
-        :class:`~prod2vec.models.baselines.SequentialRules`.
+        :class:`~prod2vec.models.baselines.SequentialRules`, in ascending order (ties in
+        validation go to the smaller window).
     k : int
         The cut-off K of the validation metrics.
+    say : callable, optional
+        Told one line of progress per model counted and per window scored, for example
+        :meth:`prod2vec.progress.Stages.step`.
 
     Returns
     -------
     BaselineSuite
         MostPopular, AssociationRules and the chosen windowed models, with the window sweep.
     """
+    tell = say or (lambda text: None)
     encoded = train if isinstance(train, EncodedSessions) else encode_sessions(train)
+    tell(f"{encoded.n_items:,} items, {len(encoded.tokens):,} training tokens")
     sweeps = []
-    models: list[Recommender] = [
-        MostPopular().fit_encoded(encoded),
-        AssociationRules().fit_encoded(encoded),
-    ]
+    models: list[Recommender] = []
+    for model in (MostPopular(), AssociationRules()):
+        started = time.perf_counter()
+        models.append(model.fit_encoded(encoded))
+        tell(f"{model.name}: counted ({time.perf_counter() - started:.1f} s)")
     for windowed in (CoOccurrence, SequentialRules):
+        tell(f"{windowed.__name__}: windows {', '.join(map(str, sorted(set(windows))))}")
         best, sweep = select_by_validation(
-            (windowed(window).fit_encoded(encoded) for window in windows), validation, k=k
+            windowed.fit_windows(encoded, windows), validation, k=k, say=say
         )
+        tell(f"{windowed.__name__}: chose {best.name}")
         models.append(best)
         sweeps.append(sweep.assign(family=windowed.__name__))
     return BaselineSuite(models, pd.concat(sweeps, ignore_index=True))

@@ -19,13 +19,14 @@ interface's catalogue order), then to the smaller item id.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from prod2vec.data.integer_sessions import EncodedSessions, encode_sessions
 from prod2vec.errors import ConfigurationError
+from prod2vec.models.ranking import sparse_ranks_in_rows, sparse_top_k_indices
 from prod2vec.models.recommender import Recommender
 
 
@@ -61,26 +62,58 @@ class ItemToItem(CountingModel):
     """A recommender scoring items by one row of a sparse item x item matrix.
 
     Subclasses build ``matrix_`` (row: query item, column: recommended item) from the encoded
-    sessions; zero entries are not candidates.
+    sessions; only its positive entries are stored, and only they are candidates. Rankings are
+    computed from the stored entries of the queried rows, never from dense catalogue rows.
     """
 
     matrix_: sp.csr_matrix
+    #: rows holding more than this fraction of the catalogue are ranked densely (faster then;
+    #: both ways give the same top-K)
+    dense_above: float = 0.6
 
     def fit_encoded(self, encoded: EncodedSessions) -> ItemToItem:
         self._set_catalogue(encoded.items)
-        matrix = self._build(encoded).tocsr()
-        matrix.eliminate_zeros()
-        self.matrix_ = matrix
+        self._keep_positive(self._build(encoded))
         return self
 
     @abstractmethod
     def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
         """The item x item score matrix."""
 
+    def _keep_positive(self, matrix: sp.spmatrix) -> None:
+        """Store ``matrix`` as canonical CSR without its entries <= 0 (never edited in place:
+        the counts of a window may be shared with the next, :meth:`Windowed.fit_windows`)."""
+        matrix = matrix.tocsr()
+        if not matrix.has_canonical_format or (matrix.data <= 0).any():
+            matrix = matrix.copy()
+            matrix.sum_duplicates()
+            matrix.data[matrix.data <= 0] = 0
+            matrix.eliminate_zeros()
+        self.matrix_ = matrix
+
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         scores = self.matrix_[query_index].toarray()
         scores[scores <= 0] = -np.inf
         return scores
+
+    def _scoring_bytes(self, query_index: np.ndarray) -> np.ndarray:
+        # sorting a stored entry takes its row, column, value and a few sort keys
+        return 48 * np.diff(self.matrix_.indptr)[query_index]
+
+    def _top_k_indices(self, query_index: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
+        rows = self.matrix_[query_index]
+        if rows.nnz > self.dense_above * rows.shape[0] * rows.shape[1]:
+            return super()._top_k_indices(query_index, excluded, k)
+        return sparse_top_k_indices(rows, excluded, k)
+
+    def _ranks(
+        self,
+        query_index: np.ndarray,
+        target_index: np.ndarray,
+        excluded: np.ndarray,
+        cutoff: int | None,
+    ) -> np.ndarray:
+        return sparse_ranks_in_rows(self.matrix_[query_index], target_index, excluded, cutoff)
 
 
 def session_item_counts(encoded: EncodedSessions) -> sp.csr_matrix:
@@ -96,17 +129,31 @@ def windowed_counts(encoded: EncodedSessions, window: int, decay: bool) -> sp.cs
     Each pair counts 1, or 1/distance with ``decay``. Built one distance at a time and summed
     into the item x item matrix, so memory grows with the tokens, not with tokens x window.
     """
-    if window < 1:
-        raise ConfigurationError(f"window must be at least 1, got {window}.")
+    ((_, counts),) = windowed_counts_sweep(encoded, [window], decay)
+    return counts
+
+
+def windowed_counts_sweep(
+    encoded: EncodedSessions, windows: Iterable[int], decay: bool
+) -> Iterator[tuple[int, sp.csr_matrix]]:
+    """``(window, windowed_counts(encoded, window, decay))`` for each window, ascending.
+
+    One pass over the distances serves every window: the counts of a window are the running
+    sum at its distance, the very sum :func:`windowed_counts` computes (so bit-identical).
+    """
+    wanted = sorted(set(windows))
+    if wanted and wanted[0] < 1:
+        raise ConfigurationError(f"window must be at least 1, got {wanted[0]}.")
     shape = (encoded.n_items,) * 2
     total = sp.csr_matrix(shape, dtype=np.float64)
-    for offset in range(1, window + 1):
+    for offset in range(1, max(wanted, default=0) + 1):
         same_session = encoded.session_of_token[:-offset] == encoded.session_of_token[offset:]
         earlier = encoded.tokens[:-offset][same_session]
         later = encoded.tokens[offset:][same_session]
         weights = np.full(len(earlier), 1.0 / offset if decay else 1.0)
         total = total + sp.csr_matrix((weights, (earlier, later)), shape=shape)
-    return total
+        if offset in wanted:
+            yield offset, total
 
 
 class AssociationRules(ItemToItem):
@@ -127,6 +174,9 @@ class AssociationRules(ItemToItem):
 class Windowed(ItemToItem):
     """An item-to-item model that only counts pairs at most ``window`` positions apart."""
 
+    #: weight pairs 1/distance (else 1)
+    decay: bool = False
+
     def __init__(self, window: int = 5) -> None:
         self.window = window
 
@@ -134,17 +184,43 @@ class Windowed(ItemToItem):
     def name(self) -> str:
         return f"{type(self).__name__}(window={self.window})"
 
+    def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
+        return self._from_following(windowed_counts(encoded, self.window, decay=self.decay))
+
+    @abstractmethod
+    def _from_following(self, following: sp.csr_matrix) -> sp.spmatrix:
+        """The score matrix, from :func:`windowed_counts` (earlier item x later item)."""
+
+    @classmethod
+    def fit_windows(cls, encoded: EncodedSessions, windows: Iterable[int]) -> Iterator[Windowed]:
+        """One model per window (ascending), as ``cls(window).fit_encoded(encoded)`` gives.
+
+        The counts are summed once up to the largest window (:func:`windowed_counts_sweep`),
+        and the models share one catalogue; each model is made only when it is asked for.
+        """
+        first = None
+        for window, following in windowed_counts_sweep(encoded, windows, cls.decay):
+            model = cls(window)
+            if first is None:
+                model._set_catalogue(encoded.items)
+                first = model
+            else:
+                model.items_, model._position = first.items_, first._position
+            model._keep_positive(model._from_following(following))
+            yield model
+
 
 class CoOccurrence(Windowed):
     """Co-occurrence counts of items at most ``window`` positions apart, in both directions."""
 
-    def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
-        following = windowed_counts(encoded, self.window, decay=False)
+    def _from_following(self, following: sp.csr_matrix) -> sp.spmatrix:
         return following + following.T
 
 
 class SequentialRules(Windowed):
     """Items that follow the query within ``window`` positions, weighted 1/distance."""
 
-    def _build(self, encoded: EncodedSessions) -> sp.spmatrix:
-        return windowed_counts(encoded, self.window, decay=True)
+    decay = True
+
+    def _from_following(self, following: sp.csr_matrix) -> sp.spmatrix:
+        return following

@@ -4,7 +4,10 @@ A recommender is fitted on training sessions and then, for a batch of query item
 top-K item ids per query as a 2-D array (padded with
 :data:`prod2vec.evaluation.metrics.PAD`). Subclasses only say how to score the catalogue for a
 batch of known queries (:meth:`Recommender._scores`); unknown queries, excluding the query
-item, tie-breaking and top-K selection live here once.
+item, tie-breaking, top-K selection and batching live here once. Queries are scored in batches
+whose dense scores fit :attr:`Recommender.score_memory_budget`, so memory does not grow with
+queries x catalogue; a model whose scores are sparse may override the ranking of a batch
+(``_top_k_indices``, ``_ranks``) and what a query costs (``_scoring_bytes``).
 
 Conventions, shared by all models:
 
@@ -21,7 +24,7 @@ Conventions, shared by all models:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,6 +42,8 @@ class Recommender(ABC):
     items_: np.ndarray
     #: False for models whose scores ignore the query: they answer unknown queries too
     uses_query: bool = True
+    #: bytes the scores of one batch of queries may take; batches are cut to fit it
+    score_memory_budget: int = 64 * 2**20
 
     @property
     def name(self) -> str:
@@ -64,20 +69,20 @@ class Recommender(ABC):
         exclude_query: bool = True,
         batch_size: int = 1024,
     ) -> np.ndarray:
-        """Top-``k`` item ids for every query, shape ``(len(queries), k)``, padded with PAD."""
+        """Top-``k`` item ids for every query, shape ``(len(queries), k)``, padded with PAD.
+
+        Queries are scored ``batch_size`` at a time at most, fewer where a batch's scores
+        would exceed :attr:`score_memory_budget`.
+        """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}.")
         query_index = self.index_of(queries)
         result = np.full((len(query_index), k), PAD, dtype=self.items_.dtype)
         known = query_index >= 0
         answered = np.flatnonzero(known) if self.uses_query else np.arange(len(query_index))
-        for start in range(0, len(answered), batch_size):
-            rows = answered[start : start + batch_size]
-            scores = np.array(self._scores(query_index[rows]))  # a writable copy
-            if exclude_query:
-                in_catalogue = known[rows]
-                scores[np.flatnonzero(in_catalogue), query_index[rows][in_catalogue]] = -np.inf
-            result[rows] = self._top_k(scores, k)
+        excluded = np.where(known & exclude_query, query_index, -1)
+        for rows in self._batches(query_index, answered, batch_size):
+            result[rows] = self._ids(self._top_k_indices(query_index[rows], excluded[rows], k))
         return result
 
     def scores(self, queries: Sequence[str]) -> np.ndarray:
@@ -132,22 +137,57 @@ class Recommender(ABC):
         answered = (known if self.uses_query else np.ones_like(known)) & (target_index >= 0)
         if exclude_query:
             answered &= query_index != target_index
-        rows = np.flatnonzero(answered)
-        for start in range(0, len(rows), batch_size):
-            batch = rows[start : start + batch_size]
-            excluded = np.where(known[batch] & exclude_query, query_index[batch], -1)
-            ranks[batch] = ranks_in_rows(
-                self._scores(query_index[batch]), target_index[batch], excluded, cutoff
-            )
+        excluded = np.where(known & exclude_query, query_index, -1)
+        for rows in self._batches(query_index, np.flatnonzero(answered), batch_size):
+            ranks[rows] = self._ranks(query_index[rows], target_index[rows], excluded[rows], cutoff)
         return ranks
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "items_"):
             raise RuntimeError(f"{self.name} is not fitted yet: call fit(sessions) first.")
 
-    def _top_k(self, scores: np.ndarray, k: int) -> np.ndarray:
-        """Top-k catalogue items per row, PAD-filled (see :func:`top_k_indices`)."""
-        indices = top_k_indices(scores, k)
+    def _batches(
+        self, query_index: np.ndarray, rows: np.ndarray, batch_size: int
+    ) -> Iterator[np.ndarray]:
+        """``rows`` in consecutive batches of at most ``batch_size`` whose scoring fits the budget.
+
+        A batch holds at least one row, however costly (:meth:`_scoring_bytes`).
+        """
+        spent = np.cumsum(self._scoring_bytes(query_index[rows]))
+        start = 0
+        while start < len(rows):
+            allowed = (spent[start - 1] if start else 0) + self.score_memory_budget
+            stop = int(np.searchsorted(spent, allowed, side="right"))
+            stop = min(max(stop, start + 1), start + batch_size)
+            yield rows[start:stop]
+            start = stop
+
+    def _scoring_bytes(self, query_index: np.ndarray) -> np.ndarray:
+        """Memory that scoring each query takes: one dense float64 row of the catalogue."""
+        return np.full(len(query_index), 8 * len(self.items_), dtype=np.int64)
+
+    def _top_k_indices(self, query_index: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
+        """Catalogue positions of the top ``k`` per known query (see :func:`top_k_indices`).
+
+        Columns ``excluded[r]`` (when >= 0) are never recommended.
+        """
+        scores = np.array(self._scores(query_index))  # a writable copy
+        with_excluded = np.flatnonzero(excluded >= 0)
+        scores[with_excluded, excluded[with_excluded]] = -np.inf
+        return top_k_indices(scores, k)
+
+    def _ranks(
+        self,
+        query_index: np.ndarray,
+        target_index: np.ndarray,
+        excluded: np.ndarray,
+        cutoff: int | None,
+    ) -> np.ndarray:
+        """Ranks of known targets for known queries (see :func:`ranks_in_rows`)."""
+        return ranks_in_rows(self._scores(query_index), target_index, excluded, cutoff)
+
+    def _ids(self, indices: np.ndarray) -> np.ndarray:
+        """Item ids of catalogue positions, PAD where the position is -1."""
         top = np.full(indices.shape, PAD, dtype=self.items_.dtype)
         found = indices >= 0
         top[found] = self.items_[indices[found]]

@@ -13,6 +13,7 @@ Every file is written through a temporary file and a rename (:mod:`prod2vec.outp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,27 @@ from prod2vec.models.word2vec import training_counts
 from prod2vec.outputs.atomic import atomic_path
 
 _WHITESPACE = re.compile(r"\s")
+
+
+def text_export_collisions(ids: Iterable[object], replace_spaces: str) -> list[list[str]]:
+    """The groups of ids that become one id when white space in them becomes ``replace_spaces``.
+
+    Parameters
+    ----------
+    ids : iterable
+        Item ids (written as text).
+    replace_spaces : str
+        What takes the place of white space in the word2vec text format (``"_"``).
+
+    Returns
+    -------
+    list of list of str
+        Each group of two or more ids that would be written the same, sorted; empty when none.
+    """
+    keys = pd.Series(list(dict.fromkeys(map(str, ids))), dtype=str)
+    written = keys.str.replace(_WHITESPACE, replace_spaces, regex=True)
+    shared = written.duplicated(keep=False)
+    return sorted(sorted(group) for group in keys[shared].groupby(written[shared]).agg(list))
 
 
 def save_keyed_vectors(
@@ -48,12 +70,12 @@ def save_keyed_vectors(
     """
     keys = [str(key) for key in vectors.index_to_key]
     if replace_spaces is not None:
-        keys = [_WHITESPACE.sub(replace_spaces, key) for key in keys]
-        if len(set(keys)) != len(keys):
+        if collisions := text_export_collisions(keys, replace_spaces):
             raise ValueError(
-                f"Replacing white space with {replace_spaces!r} makes two item ids equal: "
-                "choose another replacement."
+                f"Replacing white space with {replace_spaces!r} makes two item ids equal "
+                f"({' = '.join(map(repr, collisions[0]))}): choose another replacement."
             )
+        keys = [_WHITESPACE.sub(replace_spaces, key) for key in keys]
     elif bad := [key for key in keys if _WHITESPACE.search(key)][:3]:
         raise ValueError(
             f"Item ids with white space cannot go in the word2vec text format: {bad}. Pass "

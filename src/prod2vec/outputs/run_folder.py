@@ -12,11 +12,16 @@ One type names every file of a run, so the writer (:func:`write_run`), the endpo
     history.csv             validation metrics per epoch
     report.md               the human-readable report
     trials.csv              the search's trials, when the run searched
+    .prod2vec-run.json      the marker: the run folder's format and the command that wrote it
+
+``--overwrite`` replaces only a folder holding the marker (:func:`check_can_write_run`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,16 +30,28 @@ import pandas as pd
 
 from prod2vec.configuration import Configuration
 from prod2vec.data.readers import read_labels
-from prod2vec.errors import ModelFileError
-from prod2vec.models.word2vec import load_output_weights, load_vectors, save_vectors
-from prod2vec.outputs.atomic import atomic_folder, write_csv_atomic, write_json_atomic
+from prod2vec.errors import ModelFileError, ProjectFileError
+from prod2vec.models.word2vec import save_vectors
+from prod2vec.models.word2vec.vector_files import load_vectors_and_output_weights
+from prod2vec.outputs.atomic import (
+    atomic_folder,
+    check_can_write_folder,
+    remove_stale_temporaries,
+    write_csv_atomic,
+    write_json_atomic,
+)
 from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
 from prod2vec.outputs.run_report import markdown_report, metrics_summary
+from prod2vec.paths import project_dir
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
     from prod2vec.pipeline import PipelineResult
+
+#: the marker file of a run folder, and the version of the folder's layout it records
+MARKER = ".prod2vec-run.json"
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,10 @@ class RunFolder:
     def trials(self) -> Path:
         return self.path / "trials.csv"
 
+    @property
+    def marker(self) -> Path:
+        return self.path / MARKER
+
     def configuration(self) -> Configuration:
         """The configuration the run trained (checked as any configuration file)."""
         return Configuration.load(self.config)
@@ -89,33 +110,25 @@ class RunFolder:
     def load_vectors(self) -> tuple[KeyedVectors, np.ndarray]:
         """The run's item vectors and output weights (loading runs no code from the file).
 
+        The file is checked completely (keys, vectors, counts, output weights of the vectors'
+        shape, every value finite: :func:`~prod2vec.models.word2vec.load_vectors`).
+
         Raises
         ------
         ModelFileError
-            No vectors file, or one without output weights.
+            No vectors file, one without output weights, or one that is not a valid vectors
+            file (a :class:`~prod2vec.models.word2vec.VectorFileError`).
         """
         if not self.vectors.is_file():
             raise ModelFileError(
                 f"{self.path} holds no vectors.npz: give the folder a `python -m prod2vec "
                 "pipeline --out` run wrote."
             )
-        output_weights = load_output_weights(self.vectors)
+        vectors, output_weights = load_vectors_and_output_weights(self.vectors)
         if output_weights is None:
             raise ModelFileError(
                 f"{self.vectors} holds no output weights: write it with `python -m prod2vec "
                 "pipeline`, which saves them."
-            )
-        vectors = load_vectors(self.vectors)
-        if output_weights.shape != vectors.vectors.shape:
-            raise ModelFileError(
-                f"{self.vectors}: output weights of shape {output_weights.shape} for vectors of "
-                f"shape {vectors.vectors.shape}: write the run again with `python -m prod2vec "
-                "pipeline`."
-            )
-        if not (np.isfinite(vectors.vectors).all() and np.isfinite(output_weights).all()):
-            raise ModelFileError(
-                f"{self.vectors} holds values that are not finite (NaN or infinite): train "
-                "again, for example with a lower alpha."
             )
         return vectors, output_weights
 
@@ -132,11 +145,16 @@ def write_run(
     """Write a pipeline run into ``out``, completely or not at all (a temporary folder renamed).
 
     White space inside an item id becomes ``_`` in the word2vec text format, whose separator
-    is a space.
+    is a space. With ``overwrite`` an existing ``out`` is replaced only if it holds the marker
+    of a run folder.
     """
     vectors = result.model.vectors_
-    with atomic_folder(out, overwrite=overwrite) as folder:
+    with atomic_folder(out, overwrite=overwrite, marker=MARKER) as folder:
         run = RunFolder(folder)
+        written = datetime.now(timezone.utc).isoformat()
+        write_json_atomic(
+            {"format": FORMAT_VERSION, "command": command, "written": written}, run.marker
+        )
         save_vectors(vectors, run.vectors, result.model.output_weights_)
         save_keyed_vectors(vectors, run.word2vec_text, replace_spaces="_")
         write_projector_files(vectors, run.projector, result.labels)
@@ -147,3 +165,47 @@ def write_run(
             write_csv_atomic(result.sweep_trials, run.trials)
         run.report.write_text(markdown_report(result, command))
     return RunFolder(out)
+
+
+def check_can_write_run(
+    out: str | Path, overwrite: bool, keep: Mapping[str, str | Path | None] | None = None
+) -> None:
+    """Make sure :func:`write_run` may write ``out``, before any data is read.
+
+    Refused: a folder that is, or holds, a path of ``keep``, the working folder or the
+    project; a file; an existing folder without ``overwrite``, or one that is not a run folder
+    (no marker: it is the user's own); a place where this process may not create files.
+    Temporary folders that killed runs left beside ``out`` are removed.
+
+    Parameters
+    ----------
+    out : str or Path
+        The run folder to write.
+    overwrite : bool
+        Whether an existing run folder may be replaced.
+    keep : mapping of str to path, optional
+        What the run reads, by what it is (``{"--input": "events.csv"}``; None: not given):
+        ``out`` may hold none of them.
+
+    Raises
+    ------
+    ProjectFileError
+        One line naming ``out``, the problem and the fix.
+    """
+    out = Path(out)
+    target = out.resolve()
+    kept = {**(keep or {}), "the working folder": Path.cwd(), "the project": project_dir()}
+    for what, path in kept.items():
+        if path is not None and Path(path).resolve().is_relative_to(target):
+            raise ProjectFileError(
+                f"--out {out} is or holds {what} ({path}), which a run never replaces: choose "
+                "another --out, a folder of its own."
+            )
+    check_can_write_folder(out, overwrite, fix="Choose another --out.", replace=True)
+    if out.exists() and not RunFolder(out).marker.is_file():
+        raise ProjectFileError(
+            f"--out {out} is not a folder `python -m prod2vec pipeline` wrote (it holds no "
+            f"{MARKER}), so --overwrite will not replace it: choose another --out, or remove "
+            "it yourself."
+        )
+    remove_stale_temporaries(out)

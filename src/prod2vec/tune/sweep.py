@@ -6,6 +6,12 @@ validation pairs through Ray's object store, each gets its CPU share (and as man
 workers), and trial actors are reused. ASHA (asynchronous successive halving) stops weak trials
 at rungs of ``grace_period``, ``grace_period * reduction_factor``, ... epochs.
 
+A sweep's folder (``<storage>/<name>``) holds the project's own record of it: its plan
+(``prod2vec_sweep.json``: the settings and, for random and grid search, every configuration,
+drawn up front from the seeded space) and a JSON-lines record per trial (``prod2vec_trials/``).
+The tables and :func:`resume_sweep` read only these; Ray's pickled state (``tuner.pkl``, its
+searcher and trial checkpoints) is never loaded, since unpickling a file can run any code.
+
 Results are two tidy tables, one row per trial (:func:`trial_table`) and one per trial-epoch
 (:func:`epoch_table`), and the best configuration, a
 :class:`~prod2vec.configuration.Configuration` (:func:`best_configuration`).
@@ -13,8 +19,11 @@ Results are two tidy tables, one row per trial (:func:`trial_table`) and one per
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,18 +34,20 @@ import ray
 from ray import tune
 from ray.tune import ProgressReporter, ResultGrid
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
-from ray.tune.search import BasicVariantGenerator
+from ray.tune.search import BasicVariantGenerator, Searcher
 from ray.tune.search.optuna import OptunaSearch
+from ray.tune.search.sample import _BackwardsCompatibleNumpyRng
+from ray.tune.search.variant_generator import generate_variants
 
 from prod2vec.configuration import SEARCHED, Configuration
 from prod2vec.data.sessions import SessionSplit
 from prod2vec.defaults import SEARCH_SEED, K
-from prod2vec.errors import ConfigurationError
+from prod2vec.errors import ConfigurationError, ProjectFileError
 from prod2vec.evaluation.metrics import metric_key
-from prod2vec.outputs.atomic import write_csv_atomic
+from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
 from prod2vec.provenance import software_versions
 from prod2vec.tune.space import grid_space, random_space
-from prod2vec.tune.trainable import train_trial
+from prod2vec.tune.trainable import TrialRecord, TrialRecorder, read_trial_records, train_trial
 
 SEARCHES = ("grid", "random", "bayes")
 
@@ -119,6 +130,166 @@ def connect(address: str | None = None) -> None:
     )
 
 
+#: the file of a sweep's folder that says what it runs: the first thing a sweep writes
+SWEEP_FILE = "prod2vec_sweep.json"
+_FORMAT = 1
+#: settings that say how to run a sweep, not what it searches: a resume may change them
+_RUN_SETTINGS = ("concurrency", "cpus_per_trial")
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep runs, as written in its folder (``SWEEP_FILE``): all ``--resume`` trusts.
+
+    Parameters
+    ----------
+    settings : SweepSettings
+        The search's settings.
+    configurations : list of dict, optional
+        Every trial's config in order, drawn up front from the seeded space (random and grid
+        search); None for Bayesian search, whose configurations depend on earlier results.
+    data : str
+        The fingerprint of the training sessions and validation pairs (:func:`fingerprint`).
+    """
+
+    settings: SweepSettings
+    configurations: list[dict[str, Any]] | None
+    data: str
+
+    @property
+    def trial_count(self) -> int:
+        """Trials the sweep runs."""
+        if self.configurations is None:
+            return self.settings.samples
+        return len(self.configurations)
+
+    def resumed_with(self, settings: SweepSettings) -> SweepSettings:
+        """The settings to resume with: these, if they search what the sweep searches.
+
+        Raises
+        ------
+        ConfigurationError
+            ``settings`` differ from the sweep's in something else than concurrency and CPUs.
+        """
+        recorded, given = asdict(self.settings), asdict(settings)
+        changed = [
+            f"{name} {recorded[name]!r} (given {given[name]!r})"
+            for name in recorded
+            if name not in _RUN_SETTINGS and given[name] != recorded[name]
+        ]
+        if changed:
+            raise ConfigurationError(
+                f"The sweep was started with {', '.join(changed)}: a resume searches what the "
+                "sweep searches, so drop those options (only --concurrency and "
+                "--cpus-per-trial may change)."
+            )
+        return settings
+
+
+def fingerprint(train: Sequence[Sequence[str]], validation: pd.DataFrame) -> str:
+    """A SHA-256 of training sessions and validation pairs: a resume must run on the same."""
+    digest = hashlib.sha256()
+    for session in train:
+        digest.update(("\x1f".join(map(str, session)) + "\n").encode())
+    digest.update(validation[["query", "target"]].to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def plan_sweep(
+    settings: SweepSettings,
+    train: Sequence[Sequence[str]],
+    validation: pd.DataFrame,
+    points_to_evaluate: Sequence[dict[str, Any]] | None = None,
+) -> SweepPlan:
+    """Draw a sweep's configurations up front, as Ray's variant generator would with its seed.
+
+    Parameters
+    ----------
+    settings : SweepSettings
+        What to search, and how.
+    train, validation
+        Training sessions and validation pairs (``query``, ``target``), fingerprinted.
+    points_to_evaluate : sequence of dict, optional
+        Configurations to try first; they count in ``settings.samples``.
+
+    Returns
+    -------
+    SweepPlan
+        For ``bayes``, without configurations (Optuna's TPE chooses them as the sweep runs).
+    """
+    if settings.search == "bayes":
+        return SweepPlan(settings, None, fingerprint(train, validation))
+    space, points = param_space(settings), list(points_to_evaluate or [])
+    # Ray's generator and seeded draws (a private wrapper): the configurations Ray drew before
+    draws = _BackwardsCompatibleNumpyRng(settings.seed)
+    configurations = []
+    for sample in range(settings.samples):
+        preset = {**space, **points[sample]} if sample < len(points) else space
+        configurations += [
+            resolved["config"]
+            for _, resolved in generate_variants({"config": preset}, random_state=draws)
+        ]
+    return SweepPlan(settings, configurations, fingerprint(train, validation))
+
+
+def read_plan(sweep: str | Path) -> SweepPlan:
+    """The plan a sweep's folder holds (``SWEEP_FILE``), written when the sweep started.
+
+    Raises
+    ------
+    ProjectFileError
+        The folder does not exist, or the project did not write it, or its plan is damaged.
+    """
+    folder = Path(sweep)
+    path = folder / SWEEP_FILE
+    if not folder.is_dir():
+        raise ProjectFileError(f"No sweep at {folder}: start it without --resume first.")
+    if not path.is_file():
+        raise ProjectFileError(
+            f"{folder} was not written by `python -m prod2vec tune`: it has no {SWEEP_FILE}, "
+            "and --resume reads nothing else (never Ray's pickles); start a new sweep with "
+            "another --name."
+        )
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+        if content.get("format") != _FORMAT:
+            raise ValueError(f"format {content.get('format')!r}, not {_FORMAT}")
+        settings = SweepSettings(**content["settings"])
+        plan = SweepPlan(settings, content["configurations"], str(content["data"]))
+        keys = set(param_space(plan.settings))
+        planned = plan.configurations or []
+        if (plan.configurations is None) != (plan.settings.search == "bayes") or not all(
+            isinstance(config, dict) and keys <= set(config) for config in planned
+        ):
+            raise ValueError(f"its configurations are not those of a {plan.settings.search} search")
+    except (ValueError, LookupError, TypeError, AttributeError) as error:
+        raise ProjectFileError(
+            f"{path} is not a sweep plan this project can read ({error}): start a new sweep "
+            "with another --name."
+        ) from error
+    return plan
+
+
+def check_new_sweep(sweep: str | Path) -> None:
+    """Refuse to start a sweep over an unfinished one of the same name (resume that instead).
+
+    Raises
+    ------
+    ProjectFileError
+        ``sweep`` holds a sweep whose trials did not all complete.
+    """
+    folder = Path(sweep)
+    if not (folder / SWEEP_FILE).is_file():
+        return
+    plan = read_plan(folder)
+    complete = sum(record.complete for record in read_trial_records(folder))
+    if complete < plan.trial_count:
+        raise ProjectFileError(
+            f"{folder} holds an unfinished sweep ({complete} of {plan.trial_count} trials "
+            f"complete): resume it with --resume --name {folder.name}, or give another --name."
+        )
+
+
 def _trainable(
     train: Sequence[Sequence[str]], validation: pd.DataFrame, settings: SweepSettings
 ) -> Any:
@@ -132,38 +303,94 @@ def _trainable(
     return tune.with_resources(with_data, {"cpu": settings.cpus_per_trial})
 
 
-def _tune_config(
-    settings: SweepSettings, points: Sequence[dict[str, Any]] | None = None
-) -> tune.TuneConfig:
-    if settings.asha:
-        scheduler = ASHAScheduler(
-            time_attr="training_iteration",
-            max_t=settings.max_epochs,
-            grace_period=min(settings.grace_period, settings.max_epochs),
-            reduction_factor=settings.reduction_factor,
-        )
-    else:
-        scheduler = FIFOScheduler()
-    # a Searcher takes Tune's concurrency limit; the variant generator takes its own
-    if settings.search == "bayes":
-        search = OptunaSearch(seed=settings.seed, points_to_evaluate=points)
-        limit = settings.concurrency
-    else:
-        search = BasicVariantGenerator(
-            random_state=settings.seed,
-            max_concurrent=settings.concurrency,
-            points_to_evaluate=points,
-        )
-        limit = None
-    return tune.TuneConfig(
-        metric=settings.metric,
-        mode="max",
-        scheduler=scheduler,
-        search_alg=search,
-        num_samples=settings.samples,
-        max_concurrent_trials=limit,
-        reuse_actors=True,
+def _scheduler(settings: SweepSettings) -> ASHAScheduler | FIFOScheduler:
+    if not settings.asha:
+        return FIFOScheduler()
+    return ASHAScheduler(
+        time_attr="training_iteration",
+        max_t=settings.max_epochs,
+        grace_period=min(settings.grace_period, settings.max_epochs),
+        reduction_factor=settings.reduction_factor,
     )
+
+
+def _search(
+    plan: SweepPlan,
+    settings: SweepSettings,
+    kept: Sequence[TrialRecord],
+    points: Sequence[dict[str, Any]] | None,
+) -> tuple[dict[str, Any], Searcher | BasicVariantGenerator, int]:
+    """Ray's param space, search algorithm and number of trials for what remains to run."""
+    if plan.configurations is None:
+        space = OptunaSearch.convert_search_space(random_space(settings.max_epochs))
+        if kept:
+            # a fresh TPE, told what the kept trials scored (their last result, as Ray tells
+            # it), with a seed of its own so that its first random draws are new ones
+            points = [{name: record.config[name] for name in space} for record in kept]
+            rewards = [record.epochs[-1][settings.metric] for record in kept]
+        else:
+            rewards = None
+        search = OptunaSearch(
+            space=space,
+            metric=settings.metric,
+            mode="max",
+            seed=settings.seed + len(kept),
+            points_to_evaluate=list(points) if points else None,
+            evaluated_rewards=rewards,
+        )
+        return {"seed": settings.seed}, search, settings.samples - len(kept)
+    done = {record.index for record in kept}
+    pending = [
+        {**config, "config_index": index}
+        for index, config in enumerate(plan.configurations)
+        if index not in done
+    ]
+    # every key is preset by a pending configuration: nothing is drawn, the plan is run
+    space = {**param_space(settings), "config_index": tune.randint(0, len(plan.configurations))}
+    search = BasicVariantGenerator(points_to_evaluate=pending, max_concurrent=settings.concurrency)
+    return space, search, len(pending)
+
+
+def _run(
+    folder: Path,
+    plan: SweepPlan,
+    settings: SweepSettings,
+    kept: Sequence[TrialRecord],
+    train: Sequence[Sequence[str]],
+    validation: pd.DataFrame,
+    address: str | None,
+    verbose: int,
+    points: Sequence[dict[str, Any]] | None = None,
+) -> ResultGrid | None:
+    """Run the trials of ``plan`` not in ``kept``, recording each; None when none remain."""
+    space, search, trials = _search(plan, settings, kept, points)
+    if trials < 1:
+        return None
+    if verbose == 0:
+        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    connect(address)
+    tuner = tune.Tuner(
+        _trainable(train, validation, settings),
+        param_space=space,
+        tune_config=tune.TuneConfig(
+            metric=settings.metric,
+            mode="max",
+            scheduler=_scheduler(settings),
+            search_alg=search,
+            num_samples=trials,
+            # a Searcher takes Tune's concurrency limit; the variant generator takes its own
+            max_concurrent_trials=settings.concurrency if plan.configurations is None else None,
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            name=folder.name,
+            storage_path=str(folder.parent),
+            verbose=verbose,
+            progress_reporter=_SilentReporter() if verbose == 0 else None,
+            callbacks=[TrialRecorder(folder, settings.k)],
+        ),
+    )
+    return tuner.fit()
 
 
 def param_space(settings: SweepSettings) -> dict[str, Any]:
@@ -187,7 +414,11 @@ def run_sweep(
     verbose: int = 1,
     points_to_evaluate: Sequence[dict[str, Any]] | None = None,
 ) -> ResultGrid:
-    """Run a sweep; its state is kept under ``storage/name`` so that it can be resumed.
+    """Run a sweep in ``storage/name``, recorded there so that it can be resumed.
+
+    The folder first gets the sweep's plan (``SWEEP_FILE``: the settings and, for random and
+    grid search, every configuration), then a record per trial (``prod2vec_trials/``). A
+    finished sweep of the same name is replaced; an unfinished one is refused.
 
     Parameters
     ----------
@@ -205,92 +436,148 @@ def run_sweep(
     points_to_evaluate : sequence of dict, optional
         Configurations to try first (for example Gensim's defaults); they count in
         ``settings.samples``.
+
+    Raises
+    ------
+    ProjectFileError
+        ``storage/name`` holds an unfinished sweep (:func:`check_new_sweep`).
     """
-    if verbose == 0:
-        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    connect(address)
-    tuner = tune.Tuner(
-        _trainable(train, validation, settings),
-        param_space=param_space(settings),
-        tune_config=_tune_config(settings, points_to_evaluate),
-        run_config=tune.RunConfig(
-            name=name,
-            storage_path=str(Path(storage).resolve()),
-            verbose=verbose,
-            progress_reporter=_SilentReporter() if verbose == 0 else None,
-        ),
-    )
-    return tuner.fit()
+    folder = Path(storage).resolve() / name
+    check_new_sweep(folder)
+    plan = plan_sweep(settings, train, validation, points_to_evaluate)
+    for record in read_trial_records(folder):  # the finished sweep's, written by the project
+        record.path.unlink()
+    content = {"format": _FORMAT, "settings": asdict(settings), "data": plan.data}
+    write_json_atomic({**content, "configurations": plan.configurations}, folder / SWEEP_FILE)
+    return _run(folder, plan, settings, [], train, validation, address, verbose, points_to_evaluate)
 
 
 def resume_sweep(
     path: str | Path,
     train: Sequence[Sequence[str]],
     validation: pd.DataFrame,
-    settings: SweepSettings,
+    settings: SweepSettings | None = None,
     address: str | None = None,
-) -> ResultGrid:
-    """Finish an interrupted sweep from its folder; trials that reported nothing run again."""
-    connect(address)
-    if not tune.Tuner.can_restore(str(Path(path).resolve())):
-        raise FileNotFoundError(f"No sweep to resume at {path}: run the sweep first.")
-    tuner = tune.Tuner.restore(
-        str(Path(path).resolve()),
-        trainable=_trainable(train, validation, settings),
-        resume_unfinished=True,
-        restart_errored=True,
-    )
-    return tuner.fit()
+    verbose: int = 1,
+) -> Path:
+    """Finish an interrupted sweep from the project's own records, never from Ray's state.
+
+    Reads only the folder's plan (``SWEEP_FILE``) and trial records (``prod2vec_trials/``).
+    Trials that ran their planned epochs or were stopped by the scheduler are kept as they
+    are; the records of the others (interrupted, failed) are removed and those trials run
+    again from their first epoch, in a new Ray Tune run. Random and grid search run exactly
+    the planned configurations that are missing. Bayesian search cannot replay its TPE: it
+    runs as many new trials as are missing, chosen by a fresh TPE told the kept trials'
+    results (``points_to_evaluate`` of the first run are not tried again).
+
+    Parameters
+    ----------
+    path : str or Path
+        The sweep's folder, ``<storage>/<name>``.
+    train, validation
+        Training sessions and validation pairs (``query``, ``target``).
+    settings : SweepSettings, optional
+        The sweep's own settings, with another concurrency or CPUs a trial if wanted
+        (:meth:`SweepPlan.resumed_with`); default the recorded ones.
+    address : str, optional
+        A Ray cluster's address; default ``RAY_ADDRESS``, else a local Ray.
+    verbose : int
+        Ray Tune's progress output (:func:`run_sweep`).
+
+    Returns
+    -------
+    Path
+        The sweep's folder, for :func:`trial_table`, :func:`epoch_table` and
+        :func:`write_sweep`.
+
+    Raises
+    ------
+    ProjectFileError
+        The folder has no plan written by the project (:func:`read_plan`).
+    ConfigurationError
+        ``settings`` search something else than the sweep, or the data is not the sweep's.
+    """
+    folder = Path(path).resolve()
+    plan = read_plan(folder)
+    settings = plan.settings if settings is None else plan.resumed_with(settings)
+    if fingerprint(train, validation) != plan.data:
+        raise ConfigurationError(
+            f"The sweep in {folder} ran on other training sessions or validation pairs: resume "
+            "it on the data it started on, or start a new sweep with another name."
+        )
+    records = read_trial_records(folder)
+    for record in records:
+        if not record.complete:
+            record.path.unlink()  # its trial runs again from epoch 1
+    kept = [record for record in records if record.complete]
+    _run(folder, plan, settings, kept, train, validation, address, verbose)
+    return folder
 
 
-def epoch_table(results: ResultGrid, k: int = K) -> pd.DataFrame:
-    """One row per trial-epoch: ``trial_id``, ``epoch``, Recall@K, MRR@K, ``cpu_seconds``."""
+def _complete_records(sweep: ResultGrid | str | Path) -> list[TrialRecord]:
+    folder = Path(sweep.experiment_path if isinstance(sweep, ResultGrid) else sweep)
+    return [record for record in read_trial_records(folder) if record.complete]
+
+
+def epoch_table(sweep: ResultGrid | str | Path, k: int = K) -> pd.DataFrame:
+    """One row per trial-epoch: ``trial_id``, ``epoch``, Recall@K, MRR@K, ``cpu_seconds``.
+
+    Parameters
+    ----------
+    sweep : ray.tune.ResultGrid or str or Path
+        A sweep (:func:`run_sweep`) or its folder (:func:`resume_sweep`); the table is read
+        from the project's records of its complete trials.
+    k : int
+        The cut-off K of the sweep's metrics.
+    """
     columns = ["trial_id", "epoch", metric_key("recall", k), metric_key("mrr", k), "cpu_seconds"]
-    frames = []
-    for result in results:
-        history = result.metrics_dataframe
-        if history is None or history.empty:
-            continue
-        frames.append(history.assign(trial_id=result.metrics["trial_id"])[columns])
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True).sort_values(
-        ["trial_id", "epoch"], ignore_index=True
-    )
+    rows = [
+        {"trial_id": record.trial_id, **epoch}
+        for record in _complete_records(sweep)
+        for epoch in record.epochs
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def trial_table(results: ResultGrid, k: int = K) -> pd.DataFrame:
+def trial_table(sweep: ResultGrid | str | Path, k: int = K) -> pd.DataFrame:
     """One row per trial: its configuration, best and last metrics, epochs, cost, ASHA's verdict.
 
     ``stopped_early`` is True when the trial ran fewer epochs than it planned: the scheduler
     stopped it (trials never stop themselves).
+
+    Parameters
+    ----------
+    sweep : ray.tune.ResultGrid or str or Path
+        A sweep (:func:`run_sweep`) or its folder (:func:`resume_sweep`); the table is read
+        from the project's records of its complete trials.
+    k : int
+        The cut-off K of the sweep's metrics.
     """
     recall, mrr = metric_key("recall", k), metric_key("mrr", k)
     best_recall = metric_key("recall", k, prefix="best")
     rows = []
-    for result in results:
-        history = result.metrics_dataframe
-        if history is None or history.empty:
-            continue
-        config = result.config
+    for record in _complete_records(sweep):
+        history = pd.DataFrame(record.epochs)
         best = history.loc[history[recall].idxmax()]
         last = history.iloc[-1]
         rows.append(
             {
-                "trial_id": result.metrics["trial_id"],
-                **{name: config.get(name) for name in (*SEARCHED, "scoring")},
+                "trial_id": record.trial_id,
+                **{name: record.config.get(name) for name in (*SEARCHED, "scoring")},
                 best_recall: float(best[recall]),
                 metric_key("mrr", k, prefix="best"): float(best[mrr]),
                 "best_epoch": int(best["epoch"]),
                 metric_key("recall", k, prefix="last"): float(last[recall]),
                 metric_key("mrr", k, prefix="last"): float(last[mrr]),
                 "epochs_run": int(last["epoch"]),
-                "epochs_planned": int(config["epochs"]),
-                "stopped_early": int(last["epoch"]) < int(config["epochs"]),
+                "epochs_planned": record.planned_epochs,
+                "stopped_early": int(last["epoch"]) < record.planned_epochs,
                 "cpu_seconds": float(last["cpu_seconds"]),
                 "node": last["node"],
             }
         )
+    if not rows:
+        return pd.DataFrame(rows)
     return pd.DataFrame(rows).sort_values(best_recall, ascending=False, ignore_index=True)
 
 
@@ -326,14 +613,14 @@ def best_configuration(trials: pd.DataFrame, k: int = K) -> Configuration:
 
 
 def write_sweep(
-    results: ResultGrid, folder: str | Path, settings: SweepSettings, command: str
+    sweep: ResultGrid | str | Path, folder: str | Path, settings: SweepSettings, command: str
 ) -> dict[str, Path]:
     """Write ``trials.csv``, ``epochs.csv`` and ``best.json``, each atomically.
 
     Parameters
     ----------
-    results : ray.tune.ResultGrid
-        The sweep's results (:func:`run_sweep`, :func:`resume_sweep`).
+    sweep : ray.tune.ResultGrid or str or Path
+        A sweep (:func:`run_sweep`) or its folder (:func:`resume_sweep`).
     folder : str or Path
         Where to write; created if missing, the three files replaced.
     settings : SweepSettings
@@ -347,7 +634,7 @@ def write_sweep(
         The files written, by name: ``trials``, ``epochs`` and ``best``.
     """
     folder = Path(folder)
-    trials, epochs = trial_table(results, settings.k), epoch_table(results, settings.k)
+    trials, epochs = trial_table(sweep, settings.k), epoch_table(sweep, settings.k)
     best = best_configuration(trials, settings.k).with_provenance(
         command=command, versions=software_versions(), search=asdict(settings)
     )
@@ -374,7 +661,8 @@ def tune_on(
     storage : str or Path
         The folder of Ray's results.
     name : str
-        The experiment's name.
+        The start of the experiment's name; each sweep gets a name of its own
+        (``pipeline_<time>_<process>``), since a pipeline never resumes one.
     address : str, optional
         A Ray cluster's address; default ``RAY_ADDRESS``, else a local Ray.
     verbose : int
@@ -393,7 +681,7 @@ def tune_on(
             split.train,
             split.validation,
             settings,
-            name=name,
+            name=f"{name}_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}",
             storage=storage,
             address=address,
             verbose=verbose,

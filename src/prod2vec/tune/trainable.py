@@ -1,13 +1,20 @@
 """One trial of a sweep: train Word2Vec, report validation metrics to Ray Tune every epoch.
 
 Reporting after every epoch is what lets a scheduler such as ASHA stop a weak trial between
-epochs instead of after it has trained in full.
+epochs instead of after it has trained in full. The project keeps its own record of every
+trial (:class:`TrialRecorder`, :func:`read_trial_records`): plain JSON lines, what the tables
+and ``--resume`` read, never Ray's pickled state.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -90,3 +97,157 @@ def train_trial(
         seed=int(config.get("seed", DEFAULT_SEED)),
         workers=workers,
     )
+
+
+#: the folder of a sweep (``<storage>/<name>``) where each trial's record is written
+RECORDS_FOLDER = "prod2vec_trials"
+#: why a trial ended, as its record says; only the first two make a trial complete
+FINISHED, STOPPED, FAILED = "finished", "stopped by the scheduler", "error"
+_RECORD_NAME = re.compile(r"(\d{5,})\.jsonl")
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """What the project recorded of one trial: ``<sweep>/prod2vec_trials/<index>.jsonl``.
+
+    The file is JSON lines: a ``start`` line with the trial's config and planned epochs, an
+    ``epoch`` line per reported epoch, and an ``end`` line with the reason it ended. A damaged
+    or partial file reads as a record that is not complete, never as an error.
+    """
+
+    path: Path
+    index: int
+    config: dict[str, Any]
+    planned_epochs: int
+    epochs: list[dict[str, Any]]
+    end: str | None
+
+    @property
+    def trial_id(self) -> str:
+        """The trial's name in the tables: ``trial_00003``, the same in every run of the sweep."""
+        return f"trial_{self.index:05d}"
+
+    @property
+    def complete(self) -> bool:
+        """Ran its planned epochs, or was stopped by the scheduler: nothing to run again."""
+        ran_all = bool(self.epochs) and self.epochs[-1]["epoch"] == self.planned_epochs
+        return self.end in (FINISHED, STOPPED) or (self.end is None and ran_all)
+
+
+def read_trial_records(sweep: str | Path) -> list[TrialRecord]:
+    """Every trial record of a sweep folder, by index; other files there are left alone.
+
+    Parameters
+    ----------
+    sweep : str or Path
+        The sweep's folder, ``<storage>/<name>``.
+
+    Returns
+    -------
+    list of TrialRecord
+        Complete or not (:attr:`TrialRecord.complete`).
+    """
+    folder = Path(sweep) / RECORDS_FOLDER
+    paths = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    return [
+        _read_record(path, int(match.group(1)))
+        for path in paths
+        if (match := _RECORD_NAME.fullmatch(path.name))
+    ]
+
+
+def _read_record(path: Path, index: int) -> TrialRecord:
+    damaged = TrialRecord(path, index, {}, 0, [], None)
+    try:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        start, rest = lines[0], lines[1:]
+        end = rest.pop()["reason"] if rest and rest[-1]["record"] == "end" else None
+        epochs = [line for line in rest if line["record"] == "epoch"]
+        if start["record"] != "start" or len(epochs) != len(rest):
+            return damaged
+        planned = int(start["planned_epochs"])
+        config = dict(start["config"])
+        numbered = [line["epoch"] for line in epochs] == list(range(1, len(epochs) + 1))
+    except (ValueError, LookupError, TypeError, AttributeError):  # a torn or foreign line
+        return damaged
+    return TrialRecord(path, index, config, planned, epochs, end) if numbered else damaged
+
+
+def _append(path: Path, line: dict[str, Any], mode: str = "a") -> None:
+    """One JSON line, on disk when this returns: a killed sweep keeps every line written."""
+    with path.open(mode, encoding="utf-8") as file:
+        file.write(json.dumps({**line, "time": time.time()}) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+
+
+class TrialRecorder(tune.Callback):
+    """Writes each trial's record (:class:`TrialRecord`) from the driver, as results arrive.
+
+    The driver, not the trial, writes: its folder is where the sweep's storage is even when
+    trials run on other nodes, and it sees the scheduler's decision (a result marked ``done``
+    before the trial's last planned epoch is ASHA stopping it). A trial's index is its
+    ``config_index`` (random and grid search, whose configurations are planned up front), or
+    the smallest index not yet used (Bayesian search).
+
+    Parameters
+    ----------
+    sweep : Path
+        The sweep's folder, ``<storage>/<name>``.
+    k : int
+        The cut-off K of the recorded metrics.
+    """
+
+    def __init__(self, sweep: Path, k: int = K) -> None:
+        self.folder = Path(sweep) / RECORDS_FOLDER
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.metrics = (metric_key("recall", k), metric_key("mrr", k), "cpu_seconds", "node")
+        self._used = {record.index for record in read_trial_records(sweep)}
+        self._paths: dict[str, Path] = {}
+        self._last_epoch: dict[str, int] = {}
+        self._ended: set[str] = set()
+
+    def _index(self, config: dict[str, Any]) -> int:
+        if "config_index" in config:
+            return int(config["config_index"])
+        return min(set(range(len(self._used) + 1)) - self._used)
+
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        index = self._index(trial.config)
+        self._used.add(index)
+        path = self._paths[trial.trial_id] = self.folder / f"{index:05d}.jsonl"
+        self._last_epoch[trial.trial_id] = 0
+        self._ended.discard(trial.trial_id)
+        config = {name: value for name, value in trial.config.items() if name != "config_index"}
+        start = {"record": "start", "config": config, "planned_epochs": int(config["epochs"])}
+        _append(path, {**start, "ray_trial_id": trial.trial_id}, mode="w")
+
+    def on_trial_result(
+        self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
+    ) -> None:
+        key = trial.trial_id
+        if key not in self._paths or key in self._ended or "epoch" not in result:
+            return
+        epoch = int(result["epoch"])
+        if epoch != self._last_epoch[key] + 1:  # a result seen already: one line per epoch
+            return
+        self._last_epoch[key] = epoch
+        metrics = {name: result[name] for name in self.metrics}
+        _append(self._paths[key], {"record": "epoch", "epoch": epoch, **metrics})
+        if result.get("done"):
+            planned = int(trial.config["epochs"])
+            self._end(key, FINISHED if epoch >= planned else STOPPED)
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        key = trial.trial_id
+        if key in self._paths and self._last_epoch[key] == int(trial.config["epochs"]):
+            self._end(key, FINISHED)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        if trial.trial_id in self._paths:
+            self._end(trial.trial_id, FAILED)
+
+    def _end(self, key: str, reason: str) -> None:
+        if key not in self._ended:
+            self._ended.add(key)
+            _append(self._paths[key], {"record": "end", "reason": reason})
