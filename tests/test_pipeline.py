@@ -294,3 +294,22 @@ def test_online_retail_keeps_the_reference_split(monkeypatch, tmp_path: Path) ->
     assert (settings.n_test, settings.n_validation) == (
         reference_protocol.N_TEST, reference_protocol.N_VALIDATION
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", ["--split-seed", "--model-seed", "--search-seed"])
+@pytest.mark.parametrize("value", ["-1", str(2**32), "1.5"])
+def test_a_seed_out_of_range_exits_2_at_once(capsys, monkeypatch, flag: str, value: str) -> None:
+    from prod2vec import cli
+
+    monkeypatch.setattr(cli, "_read_input", lambda args: pytest.fail("read the data"))
+    with pytest.raises(SystemExit) as exit_info:
+        run(flag, value, "--out", "never")
+    assert exit_info.value.code == 2
+    assert "seed" in capsys.readouterr().err
+    assert not Path("never").exists()
+
+
+def test_reading_the_input_is_a_stage_with_progress(files, tmp_path: Path, capsys) -> None:
+    assert run("--input", files["long"], "--time-col", "ts", "--out", tmp_path / "run") == 0
+    err = capsys.readouterr().err
+    assert "read the input ..." in err and "read the input: done in" in err

@@ -43,6 +43,7 @@ from prod2vec.evaluation.results import wide_table
 from prod2vec.online_retail import UCI_URL, load_online_retail
 from prod2vec.outputs.run_folder import RunFolder, check_can_write_run, write_run
 from prod2vec.paths import data_dir, hpo_dir, project_dir
+from prod2vec.progress import Stages
 from prod2vec.provenance import command_line, software_versions
 
 if TYPE_CHECKING:
@@ -65,6 +66,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_number(text: str) -> int:
+    """An argparse type: a seed numpy and Gensim accept, a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, got {value}")
     return value
 
 
@@ -256,7 +268,9 @@ def _pipeline(args: argparse.Namespace) -> int:
 
     args.interrupted = interrupted
     configuration = Configuration.load(args.config) if args.config else None
-    interactions, quality, labels = _read_input(args)
+    stages = Stages()
+    with stages.stage("read the input"):
+        interactions, quality, labels = _read_input(args)
     if labels is not None and (warning := label_coverage_warning(labels, interactions[ITEM])):
         print(f"warning: {warning}", file=sys.stderr)
     tuner = None
@@ -266,7 +280,13 @@ def _pipeline(args: argparse.Namespace) -> int:
         live = 1 if sys.stdout.isatty() else 0  # Tune's status table, in a terminal only
         tuner = tune_on(sweep, _storage(args), address=args.address, verbose=live)
     result = run_pipeline(
-        interactions, quality, settings, configuration=configuration, tuner=tuner, labels=labels
+        interactions,
+        quality,
+        settings,
+        configuration=configuration,
+        tuner=tuner,
+        labels=labels,
+        stages=stages,
     )
     run = write_run(result, args.out, command_line(args.argv), overwrite=args.overwrite)
     print(wide_table(result.results).to_string())
@@ -398,7 +418,11 @@ def _add_tune_command(commands: Any) -> None:
         "--output", default=None, help="folder of the tables and best.json (default: data/hpo/)"
     )
     search.add_argument(
-        "--seed", dest="search_seed", type=int, default=SEARCH_SEED, help="the search's seed"
+        "--seed",
+        dest="search_seed",
+        type=seed_number,
+        default=SEARCH_SEED,
+        help="the search's seed",
     )
     search.add_argument(
         "--resume",
@@ -507,18 +531,21 @@ def _add_pipeline_command(commands: Any) -> None:
     )
     training.add_argument(
         "--split-seed",
-        type=int,
+        type=seed_number,
         default=None,
         help=f"seed of the held-out draw (default: {SPLIT_SEED}; Online Retail: the reference "
         f"protocol's)",
     )
     training.add_argument(
-        "--model-seed", type=int, default=MODEL_SEED, help="Word2Vec's seed (%(default)s)"
+        "--model-seed", type=seed_number, default=MODEL_SEED, help="Word2Vec's seed (%(default)s)"
     )
     searching = pipeline.add_argument_group("search, with --tune (extra: tune)")
     add_search_options(searching)
     searching.add_argument(
-        "--search-seed", type=int, default=SEARCH_SEED, help="the search's seed (%(default)s)"
+        "--search-seed",
+        type=seed_number,
+        default=SEARCH_SEED,
+        help="the search's seed (%(default)s)",
     )
     output = pipeline.add_argument_group("output")
     output.add_argument("--out", required=True, help="folder to write (complete or not at all)")
