@@ -41,8 +41,9 @@ def refused(tmp_path: Path, capsys, *arguments: str | Path) -> str:
     """Run the pipeline, expect exit 1 and nothing written; return the error line."""
     out = tmp_path / "out"
     assert main(["pipeline", *map(str, arguments), "--out", str(out)]) == 1
-    error = capsys.readouterr().err
-    assert "Traceback" not in error and len(error.strip().splitlines()) == 1
+    *progress, error = capsys.readouterr().err.strip().splitlines()
+    # the error is one line; before it, only the reading stage's progress line
+    assert progress == ["read the input ..."] and error.startswith("error: ")
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
     return error
 

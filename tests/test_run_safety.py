@@ -360,7 +360,10 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     monkeypatch.setattr(cli, "_read_input", interrupted)
     out = tmp_path / "out"
     assert run("--input", events, "--out", out) == 130
-    assert capsys.readouterr().err == f"interrupted: nothing was written to {out}\n"
+    assert (
+        capsys.readouterr().err
+        == f"read the input ...\ninterrupted: nothing was written to {out}\n"
+    )
     with pytest.raises(KeyboardInterrupt):
         main(["--debug", "pipeline", "--input", str(events), "--out", str(out)])
 
