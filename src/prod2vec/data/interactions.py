@@ -93,6 +93,20 @@ def as_item_ids(items: Iterable[str], what: str = "items") -> np.ndarray:
     return values.astype(str)
 
 
+def _item_column_problem(items: pd.Series) -> tuple[int, str] | None:
+    """:func:`item_id_problem` for a column, without a Python scan where pandas can tell.
+
+    pandas' string dtype holds only strings, so only empty ids and NUL characters can be wrong:
+    both are looked for vectorized, and the one check runs only to name a fault it found.
+    """
+    if (
+        isinstance(items.dtype, pd.StringDtype)
+        and not (items.eq("") | items.str.contains("\x00", regex=False)).any()
+    ):
+        return None
+    return item_id_problem(items.to_numpy(dtype=object))
+
+
 def validate_interactions(frame: pd.DataFrame) -> pd.DataFrame:
     """Check that ``frame`` is an interactions frame; return it unchanged if it is.
 
@@ -122,9 +136,7 @@ def validate_interactions(frame: pd.DataFrame) -> pd.DataFrame:
     for column in (USER, ITEM):
         if column in frame.columns and (absent := int(frame[column].isna().sum())):
             problems.append(f"{absent} rows without a {column}")
-    if ITEM in frame.columns and (
-        problem := item_id_problem(frame[ITEM].dropna().to_numpy(dtype=object))
-    ):
+    if ITEM in frame.columns and (problem := _item_column_problem(frame[ITEM].dropna())):
         problems.append(f"column {ITEM!r} ({frame[ITEM].dtype}) holds {problem[1]}")
     if TIME in frame.columns and not pd.api.types.is_datetime64_dtype(frame[TIME].dtype):
         problems.append(f"column 'time' has dtype {frame[TIME].dtype}, expected datetime64")
