@@ -44,14 +44,6 @@ SMALL_SWEEP = SweepSettings(
 )
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield
-    ray.shutdown()
-
-
 def test_the_spaces_cover_the_original_grid_and_more() -> None:
     assert [len(values) for values in ORIGINAL_GRID.values()] == [16, 7, 11, 3, 7]
     assert ORIGINAL_GRID["ns_exponent"][0] == -1.0 and ORIGINAL_GRID["ns_exponent"][-1] == 1.0

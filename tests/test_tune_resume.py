@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
 import re
 import tokenize
@@ -35,14 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = SweepSettings(
     search="random", samples=6, max_epochs=5, asha=False, concurrency=2, seed=4, k=5
 )
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield
-    ray.shutdown()
 
 
 class _CreatesAFile:
