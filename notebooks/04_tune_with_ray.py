@@ -127,7 +127,7 @@ drawn = live[["vector_size", "window", "negative"]].astype(str).agg("/".join, ax
 record("live configurations (vector_size/window/negative)", sorted(drawn), EXACT)
 record("best validation Recall@10 after one epoch", first_epochs["recall_at_10"].max(), METRIC)
 live[["vector_size", "window", "negative", "ns_exponent", "sample", "scoring", "epochs_planned",
-      "epochs_run", "best_recall_at_10", "cpu_seconds"]].style.format(
+      "epochs_run", "best_recall_at_10", "cpu_seconds"]].style.set_uuid("live_trials").format(
     {"ns_exponent": "{:.2f}", "sample": "{:.1e}", "best_recall_at_10": "{:.3f}", "cpu_seconds": "{:.1f}"}
 )
 
