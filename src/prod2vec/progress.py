@@ -36,7 +36,10 @@ class Stages:
     def say(self, text: str) -> None:
         """Write one line of progress."""
         if self.stream is not None:
-            print(text, file=self.stream, flush=True)
+            # one write with its newline: print() writes them apart, and a Ctrl-C between the
+            # two would glue the interruption message onto this line
+            self.stream.write(f"{text}\n")
+            self.stream.flush()
 
     def step(self, text: str) -> None:
         """Write one line of progress within the current stage (indented under it).
