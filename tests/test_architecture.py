@@ -70,7 +70,7 @@ ONLINE_RETAIL_NAMES = re.compile(
 #: the only modules outside ``online_retail`` that may import it: the entry points
 ONLINE_RETAIL_IMPORTERS = {"prod2vec.cli", "prod2vec.pipeline"}
 #: the stage subpackages, and the few modules beside them
-STAGES = {"data", "models", "evaluation", "outputs", "online_retail", "tune", "explore"}
+STAGES = {"data", "models", "evaluation", "outputs", "online_retail", "search", "tune", "explore"}
 TOP_LEVEL = {
     "__init__", "__main__", "cli", "pipeline", "serving", "plots", "progress",
     "configuration", "defaults", "errors", "extras", "paths", "provenance", "notebook_checks",
