@@ -2,8 +2,9 @@
 
 Request ``{"items": ["85123A", "22423"], "k": 10}`` (or ``{"item": "85123A"}``); response
 ``{"recommendations": [{"item", "description", "score"}, ...]}`` or ``{"error": "..."}``
-(:mod:`prod2vec.serving`). Serves PROD2VEC_MODEL_DIR (default runs/online_retail, written by
-the pipeline job), loaded once per process.
+(:mod:`prod2vec.serving`). Serves the model PROD2VEC_MODEL_DIR chose (default
+runs/online_retail, written by the pipeline job; Word2Vec or a counting model, as its
+serving.json says), loaded once per process.
 """
 
 import os

@@ -18,7 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prod2vec.errors import ModelFileError
-from prod2vec.models.word2vec import VectorFileError, load_output_weights, load_vectors
+from prod2vec.models.word2vec import (
+    VectorFileError,
+    load_output_weights,
+    load_vectors,
+    unit_vectors,
+)
 from prod2vec.serving import MAX_ITEMS, MAX_K, SessionScorer
 
 ITEMS = [f"i{number}" for number in range(12)]
@@ -273,7 +278,8 @@ def test_items_the_labels_do_not_list_are_question_marks_with_a_warning(tmp_path
     metadata.write_text("\n".join(metadata.read_text().splitlines()[:3]))  # i0 and i1
     with pytest.warns(UserWarning, match=r"10 of the 12 items have no row in .*metadata.tsv"):
         scorer = SessionScorer(tmp_path)
-    assert scorer.labels[:3] == ["label of i0", "label of i1", "?"]
+    labels = dict(zip(scorer.items, scorer.labels, strict=True))
+    assert [labels[item] for item in ITEMS[:3]] == ["label of i0", "label of i1", "?"]
 
 
 def test_labels_as_written_warn_of_nothing(tmp_path: Path) -> None:
@@ -390,8 +396,10 @@ def test_a_bad_k_gets_one_error_naming_it(scorer, k, shown: str) -> None:
 def test_duplicates_weigh_twice_and_are_never_recommended(scorer) -> None:
     found = scorer.answer({"items": ["i1", "i1", "i2"], "k": 5})["recommendations"]
     assert len(found) == 5 and {"i1", "i2"}.isdisjoint(row["item"] for row in found)
-    weighted = scorer.inputs[[1, 1, 2]].mean(axis=0)
-    scores = (weighted / np.linalg.norm(weighted)) @ scorer.outputs.T
+    arrays = valid_arrays()
+    inputs, outputs = (unit_vectors(arrays[name]) for name in ("vectors", "output_weights"))
+    weighted = inputs[[1, 1, 2]].mean(axis=0)
+    scores = (weighted / np.linalg.norm(weighted)) @ outputs.T
     scores[[1, 2]] = -np.inf
     assert found[0]["item"] == ITEMS[int(np.argmax(scores))]
     assert found[0]["score"] == pytest.approx(float(scores.max()), abs=1e-6)

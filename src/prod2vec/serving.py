@@ -1,17 +1,32 @@
-"""A model endpoint: the next items for a session's recent items, from saved vectors.
+"""A model endpoint: the next items for a session's recent items, from a pipeline's run folder.
 
 The request is JSON, ``{"items": ["<item id>", ...], "k": 10}`` (the recent items of a
 session, oldest first; a single ``"item"`` is accepted too). The answer is
 ``{"recommendations": [{"item", "description", "score"}, ...]}``, or ``{"error": "..."}``
 naming what is wrong with the request: no request, whatever it holds, raises. A request of
-more than :data:`MAX_ITEMS` items is refused before any of them is looked at.
+more than :data:`MAX_ITEMS` items, or naming an item the served model does not know, is
+refused, whichever model is served.
 
-The session is scored as skip-gram was trained to predict: the mean of the recent items'
-input vectors against every item's output vector (cosine), without the items already in the
-request (an item sent twice weighs twice). The vectors come from a folder written by
-``python -m prod2vec pipeline`` (:class:`~prod2vec.outputs.run_folder.RunFolder`: vectors with
-output weights, and the Projector's labels for descriptions), loaded and checked completely
-once per process.
+The endpoint serves the model the run chose on validation, as its ``serving.json`` says
+(:mod:`prod2vec.outputs.served_model`), with the context rule chosen with it: only the last
+``rule.items`` items of the request are scored, the latest weighing most under a recency rule
+(:mod:`prod2vec.evaluation.context`, which measured it); an item sent twice weighs twice.
+No item of the request is ever recommended.
+
+* **Word2Vec** (``vectors.npz``): the weighted mean of the items' unit input vectors against
+  every item's output vector (input-output scoring) or input vector (input-input); the score
+  is the cosine.
+* **A counting item-to-item model** (``counting_model.npz``): the weighted sum of the items'
+  rows; the score is that weighted count, rounded to 6 decimals. Only items counted with a
+  scored item are candidates, so it may answer fewer than ``k`` items (never padded with
+  arbitrary ones), or none.
+* **MostPopular**: the best sellers the request does not hold, whatever it holds; the score is
+  the item's training count.
+
+A run folder without ``serving.json`` (written before the choice was recorded) serves its
+Word2Vec vectors with the input-output scoring and the mean of every item of the request, as
+the endpoint always did. Everything is loaded and checked completely once per process; the
+Projector's labels give the descriptions.
 """
 
 from __future__ import annotations
@@ -24,15 +39,19 @@ from typing import Any
 import numpy as np
 
 from prod2vec.errors import InputDataError, ModelFileError
+from prod2vec.evaluation.context import ContextRule, context_scores
 from prod2vec.models.ranking import top_k_indices
-from prod2vec.models.word2vec import unit_vectors
+from prod2vec.models.word2vec import Word2VecRecommender
 from prod2vec.outputs.run_folder import RunFolder
+from prod2vec.outputs.served_model import ServedModel
 
 #: the most recent items a request may send, and the largest k
 MAX_ITEMS = 50
 MAX_K = 100
 DEFAULT_K = 10
 FIELDS = frozenset({"items", "item", "k"})
+#: how a run folder without serving.json is served: the mean of every item of the request
+WHOLE_REQUEST = ContextRule(MAX_ITEMS, "mean")
 #: the description of an item without a label
 NO_LABEL = "?"
 _EXAMPLE = '{"items": ["85123A", "22423"], "k": 10}'
@@ -42,28 +61,43 @@ _SHOWN_VALUES = 5
 
 
 class SessionScorer:
-    """A pipeline run's vectors ready to answer requests (see the module's docstring).
+    """A pipeline run's served model ready to answer requests (see the module's docstring).
 
     A run folder without ``projector/metadata.tsv`` is served with ``?`` for every
     description, with a warning, as are items the file does not list; a metadata file that
     cannot be read is refused.
 
+    Attributes
+    ----------
+    served : ServedModel
+        The model, its name and its context rule.
+    items : numpy.ndarray
+        The item ids the model knows, in its catalogue order.
+    labels : list of str
+        The description of each of ``items``.
+
     Raises
     ------
     ModelFileError
-        ``folder`` is not a servable run: no vectors, no output weights, a vectors file that is
-        not valid (:func:`~prod2vec.models.word2vec.load_vectors`), unreadable labels.
+        ``folder`` is not a servable run: a ``serving.json`` that does not check, a model
+        file it names that is missing or not valid (vectors, output weights the scoring needs,
+        :func:`~prod2vec.models.counting_files.load_counting_model`), unreadable labels.
     """
 
     def __init__(self, folder: str | Path) -> None:
         run = RunFolder(folder)
-        vectors, output_weights = run.load_vectors()
-        self.items = np.asarray(vectors.index_to_key, dtype=str)
-        self.row_of: dict[str, int] = dict(vectors.key_to_index)
+        served = run.load_served_model()
+        if served is None:
+            vectors, output_weights = run.load_vectors()
+            model = Word2VecRecommender.from_vectors(
+                vectors, output_weights=output_weights, scoring="input-output"
+            )
+            served = ServedModel(model.name, model, WHOLE_REQUEST)
+        self.served = served
+        self.items = served.model.items_
+        self.row_of = {item: row for row, item in enumerate(self.items.tolist())}
         self.longest_id = max(map(len, self.row_of))
-        self.inputs = unit_vectors(vectors.vectors)
-        self.outputs = unit_vectors(output_weights)
-        self.labels = _descriptions(run, vectors.index_to_key)
+        self.labels = _descriptions(run, self.items.tolist())
 
     def answer(self, request: Any) -> dict[str, Any]:
         """The recommendations for ``request``, or an ``error`` naming what is wrong; never raises.
@@ -77,7 +111,7 @@ class SessionScorer:
         -------
         dict
             ``{"recommendations": [...]}`` (at most ``k``, best first, never an item of the
-            request) or ``{"error": "..."}``.
+            request; fewer where the model has fewer candidates) or ``{"error": "..."}``.
         """
         parsed = parse_request(request)
         if isinstance(parsed, str):
@@ -91,8 +125,7 @@ class SessionScorer:
                 "error": f"unknown items {_shown_list(unknown)} ({len(unknown)} of "
                 f"{len(items)}): the model knows {len(self.items):,} ids; send only those"
             }
-        query = unit_vectors(self.inputs[rows].mean(axis=0, keepdims=True))
-        scores = query @ self.outputs.T
+        scores = context_scores(self.served.model, [items], self.served.rule)
         scores[0, rows] = -np.inf
         top = top_k_indices(scores, k)[0]
         top = top[top >= 0]  # fewer candidates than k

@@ -178,24 +178,33 @@ def corpus_stats(sessions: Sequence[Sequence[str]]) -> dict[str, int]:
     return {"sessions": len(sessions), "items": len(counts), "tokens": int(counts.sum())}
 
 
+#: how many items before a held-out target a split keeps as its context (the query included)
+MAX_CONTEXT = 10
+
+
 @dataclass(frozen=True)
 class SessionSplit:
     """Training sessions and held-out (query, target) pairs for next-item prediction.
 
     ``test`` and ``validation`` are frames with columns ``user``, ``query`` (the second-to-last
     item of the session) and ``target`` (its last item). The two sets come from disjoint
-    sessions. A split checks itself when it is made.
+    sessions. ``test_context`` and ``validation_context``, when given, hold for each pair (in
+    the frame's row order) the last items before its target, at most :data:`MAX_CONTEXT`,
+    oldest first: the last one is the query. A split checks itself when it is made.
 
     Raises
     ------
     InputDataError
-        No training sessions, an empty session, a value that is not an item id, or held-out
-        pairs that are not a non-empty frame of item ids in ``query`` and ``target``.
+        No training sessions, an empty session, a value that is not an item id, held-out
+        pairs that are not a non-empty frame of item ids in ``query`` and ``target``, or
+        contexts that are not one non-empty list per pair ending with its query.
     """
 
     train: list[Session]
     test: pd.DataFrame
     validation: pd.DataFrame
+    test_context: list[Session] | None = None
+    validation_context: list[Session] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.train, list) or not self.train:
@@ -209,6 +218,8 @@ class SessionSplit:
         check_sessions(self.train)
         for name in ("test", "validation"):
             _check_pairs(getattr(self, name), name)
+            if (contexts := getattr(self, f"{name}_context")) is not None:
+                _check_contexts(contexts, getattr(self, name), name)
 
 
 def _check_pairs(pairs: pd.DataFrame, name: str) -> None:
@@ -225,6 +236,36 @@ def _check_pairs(pairs: pd.DataFrame, name: str) -> None:
             raise InputDataError(f"{name} {column} {problem[0]} is {problem[1]}.")
 
 
+def _check_contexts(contexts: list[Session], pairs: pd.DataFrame, name: str) -> None:
+    """One non-empty list of item ids per pair, ending with the pair's query."""
+    if not isinstance(contexts, list) or len(contexts) != len(pairs):
+        size = len(contexts) if isinstance(contexts, list) else type(contexts).__name__
+        raise InputDataError(
+            f"The {name} contexts must be a list of one context per {name} pair "
+            f"({len(pairs):,}), got {size}: make them with split_sessions()."
+        )
+    not_lists = (row for row, context in enumerate(contexts) if not _is_non_empty_list(context))
+    if (bad := next(not_lists, None)) is not None:
+        raise InputDataError(
+            f"The {name} context of pair {bad} is not a non-empty list of item ids: "
+            f"{contexts[bad]!r:.60}; make the contexts with split_sessions()."
+        )
+    if problem := item_id_problem(np.fromiter(chain.from_iterable(contexts), dtype=object)):
+        raise InputDataError(f"The {name} contexts hold {problem[1]}.")
+    last = np.array([context[-1] for context in contexts], dtype=object)
+    if (mismatch := np.flatnonzero(last != pairs["query"].to_numpy(dtype=object))).size:
+        row = int(mismatch[0])
+        raise InputDataError(
+            f"The {name} context of pair {row} ends with {last[row]!r}, not its query "
+            f"{pairs['query'].iloc[row]!r}: each context must end with its pair's query "
+            "(make them with split_sessions())."
+        )
+
+
+def _is_non_empty_list(value: object) -> bool:
+    return isinstance(value, list) and len(value) > 0
+
+
 def split_sessions(
     sessions: pd.Series, *, n_test: int, n_validation: int, seed: int
 ) -> SessionSplit:
@@ -234,7 +275,8 @@ def split_sessions(
     is the last training item of its session, as in the original protocol). ``n_test +
     n_validation`` distinct sessions are drawn without replacement with
     ``numpy.random.default_rng(seed)``: the first ``n_test`` give the test pairs, the others
-    the validation pairs. The same seed always gives the same split.
+    the validation pairs. The same seed always gives the same split. Each pair's context
+    is the last :data:`MAX_CONTEXT` items of its session before the target, oldest first.
 
     Parameters
     ----------
@@ -278,8 +320,11 @@ def split_sessions(
             "target": [session[-1] for session in held_out],
         }
     )
+    contexts = [list(session[-MAX_CONTEXT - 1 : -1]) for session in held_out]
     return SessionSplit(
         train=[list(session[:-1]) for session in sessions],
         test=pairs.iloc[:n_test].reset_index(drop=True),
         validation=pairs.iloc[n_test:].reset_index(drop=True),
+        test_context=contexts[:n_test],
+        validation_context=contexts[n_test:],
     )
