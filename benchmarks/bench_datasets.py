@@ -1,13 +1,18 @@
-"""Benchmark: the pipeline with its defaults on other people's public interaction logs.
+"""Benchmark: the pipeline on other people's public interaction logs, before and after it chose.
 
 For each dataset of a JSON manifest: read the file with :func:`prod2vec.data.readers.read_long`
-or :func:`~prod2vec.data.readers.read_wide`, run :func:`prod2vec.pipeline.run_pipeline` with
+or :func:`~prod2vec.data.readers.read_wide` and run :func:`prod2vec.pipeline.run_pipeline` with
 the default :class:`~prod2vec.pipeline.PipelineSettings` (only the entry's session gap, if it
-gives one) and the default configuration (or the entry's configuration file), progress
-silenced, and record the sizes, the test Recall@10 and MRR@10 with 95% bootstrap intervals of
-Word2Vec and of every baseline, the best baseline (by test Recall@10), Word2Vec minus it, and
-the wall seconds. The data are not the project's and are never committed: the manifest says
-where each came from, and the results record it with the file's git blob hash as read.
+gives one), progress silenced, three times (:func:`modes`): with the configuration the pipeline
+trained before it searched (NLP's negative-sampling exponent 0.75), with ``--no-search`` (the
+defaults measured best across datasets, ``bench_defaults.py``), and as it runs by default (a
+search on the validation pairs); an entry naming a configuration file runs once, with it. Each
+run records the validation figures that chose what to serve, the test Recall@10 and MRR@10
+with 95% bootstrap intervals of Word2Vec and of every baseline, the best baseline (chosen on
+validation), Word2Vec minus it with a paired interval, the served model and its context rule,
+whether the served model fell below the best baseline's interval, and the report's verdict.
+The data are not the project's and are never committed: the manifest says where each came
+from, and the results record it with the file's git blob hash as read.
 
 The manifest (default ``external_data/manifest.json`` beside the checkout) is
 ``{"datasets": [entry, ...]}``; an entry holds:
@@ -27,17 +32,17 @@ GitHub repositories hold (each entry's ``source`` names the repository, file, co
 the licence as the repository states it, and what was changed in preparing the copy):
 
 * ``groceries``: ``Groceries_dataset.csv`` (Kaggle's groceries basket log; ``Member_number``,
-  ``itemDescription``, ``Date`` as ``%d/%m/%Y``), one session per member, run three times:
-  with the defaults, with Online Retail's tuned ``data/hpo/finalists/best.json``, and with
-  ``session_gap`` ``"12h"`` (one session per member and date: the dates have no time of day);
+  ``itemDescription``, ``Date`` as ``%d/%m/%Y``), one session per member; again with Online
+  Retail's tuned ``data/hpo/finalists/best.json``, and with ``session_gap`` ``"12h"`` (one
+  session per member and date: the dates have no time of day);
 * ``bakery``: ``BreadBasket_DMS.csv`` (``Transaction``, ``Item``, no time column: one session
   per basket, items in file order; its ``NONE`` items count as missing);
 * ``movielens-small``: GroupLens' ml-latest-small ``ratings.csv`` read as a timeline
   (``userId``, ``movieId``, ``timestamp`` in Unix seconds), one session per user, every rating.
 
-The bakery and MovieLens logs run twice too: with the defaults and with ``best.json``.
+The bakery and MovieLens logs run with ``best.json`` too.
 
-    python benchmarks/bench_datasets.py                       # the three logs: under a minute
+    python benchmarks/bench_datasets.py                       # the three logs: a few minutes
     python benchmarks/bench_datasets.py --manifest my.json --output /tmp/datasets.json
 
 Prints the figures and writes them to ``benchmarks/results/bench_datasets.json``.
@@ -60,8 +65,11 @@ from prod2vec.data.readers import QualityReport, read_long, read_wide
 from prod2vec.data.sessions import session_gap
 from prod2vec.errors import ConfigurationError, Prod2VecError, ProjectFileError
 from prod2vec.evaluation.metrics import METRICS, metric_label
-from prod2vec.pipeline import PipelineSettings, run_pipeline
+from prod2vec.models.word2vec import DEFAULT_PARAMS
+from prod2vec.outputs.run_report import verdict
+from prod2vec.pipeline import DEFAULT_CONFIGURATION, PipelineResult, PipelineSettings, run_pipeline
 from prod2vec.progress import Stages
+from prod2vec.search import DEFAULT_BUDGET
 
 from common import RESULTS_DIR, ROOT, machine, report
 
@@ -79,8 +87,14 @@ DEPENDS_ON = (
     "src/prod2vec/data/",
     "src/prod2vec/models/",
     "src/prod2vec/evaluation/",
+    "src/prod2vec/search/",
+    "src/prod2vec/outputs/run_report.py",
 )
 WORD2VEC = "Word2Vec"
+#: the runs of an entry without a configuration file
+BEFORE = "ns_exponent 0.75 (the defaults before)"
+NO_SEARCH = "--no-search (the defaults now)"
+SEARCH = "the default search"
 REQUIRED = {
     "long": {"name", "path", "layout", "user_column", "item_column"},
     "wide": {"name", "path", "layout", "user_column", "items_column"},
@@ -189,20 +203,71 @@ def figures_by_model(results: pd.DataFrame) -> dict[str, dict[str, list[float]]]
     }
 
 
+def modes(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """How to configure each run of an entry: its configuration file, or the three defaults.
+
+    Without a configuration file an entry runs as the pipeline did before it searched (NLP's
+    exponent 0.75), with ``--no-search`` (:data:`~prod2vec.pipeline.DEFAULT_CONFIGURATION`), and
+    as it runs by default (a search within :data:`~prod2vec.search.DEFAULT_BUDGET`).
+    """
+    if entry["loaded"] is not None:
+        return {entry["configuration"]: {"configuration": entry["loaded"]}}
+    return {
+        BEFORE: {"configuration": Configuration(word2vec=DEFAULT_PARAMS, scoring="input-output")},
+        NO_SEARCH: {"configuration": DEFAULT_CONFIGURATION},
+        SEARCH: {"search": DEFAULT_BUDGET},
+    }
+
+
+def run_figures(result: PipelineResult) -> dict[str, Any]:
+    """What one pipeline run says: test figures, the best counting model, what is served."""
+    k = result.settings.k
+    labels = [metric_label(metric, k) for metric in METRICS]
+    figures = figures_by_model(result.results)
+    best = result.choice.best_baseline.name
+    served = {
+        "model": result.served.name,
+        "context": result.served.rule.label,
+        "test": figures[result.served.name],
+    }
+    return {
+        "best epoch": result.configuration.best_epoch,
+        "configuration": result.configuration.to_dict(),
+        "search": None
+        if result.search is None
+        else {
+            "trials": len(result.search.trials),
+            "cpu seconds": round(result.search.cpu_seconds, 1),
+        },
+        "validation": {
+            row["model"]: {label: round(float(row[label]), 4) for label in labels}
+            for row in result.choice.validation.to_dict("records")
+        },
+        "test": figures,
+        "best baseline (on validation)": best,
+        "Word2Vec minus best baseline (test, paired 95% interval)": {
+            label: [round(value, 4) for value in result.test_difference[label]] for label in labels
+        },
+        "served": served,
+        "served below the best baseline's interval": served["test"][labels[0]][0]
+        < figures[best][labels[0]][1],
+        "verdict": verdict(result),
+        "stage seconds": result.stage_seconds,
+    }
+
+
 def measure(entry: dict[str, Any]) -> dict[str, Any]:
-    """Read one dataset, run the pipeline on it, and return its figures."""
+    """Read one dataset, run the pipeline on it in each of its modes, return the figures."""
     started = time.perf_counter()
     interactions, quality = read(entry)
     settings = PipelineSettings(session_gap=entry["gap"])
-    result = run_pipeline(
-        interactions, quality, settings, configuration=entry["loaded"], stages=Stages(stream=None)
-    )
-    seconds = round(time.perf_counter() - started, 1)
-    figures = figures_by_model(result.results)
-    labels = [metric_label(metric, settings.k) for metric in METRICS]
-    recall = labels[0]
-    baselines = {model: values for model, values in figures.items() if model != WORD2VEC}
-    best = max(baselines, key=lambda model: baselines[model][recall][0])
+    runs = {}
+    for mode, arguments in modes(entry).items():
+        print(f"  {mode} ...", file=sys.stderr, flush=True)
+        result = run_pipeline(
+            interactions, quality, settings, stages=Stages(stream=None), **arguments
+        )
+        runs[mode] = run_figures(result)
     return {
         "name": entry["name"],
         "source": entry.get("source"),
@@ -214,7 +279,6 @@ def measure(entry: dict[str, Any]) -> dict[str, Any]:
             if entry.get(key) is not None
         },
         "session_gap": entry.get("session_gap"),
-        "configuration": entry.get("configuration") or "the pipeline's defaults",
         "rows read": quality.rows_read,
         "dropped": quality.dropped,
         "users": quality.users,
@@ -222,38 +286,35 @@ def measure(entry: dict[str, Any]) -> dict[str, Any]:
         "sessions": quality.sessions,
         "tokens": quality.events,
         "held-out pairs": result.split_sizes,
-        "best epoch": result.configuration.best_epoch,
-        "test": figures,
-        "best baseline": best,
-        "Word2Vec minus best baseline": {
-            label: round(figures[WORD2VEC][label][0] - figures[best][label][0], 4)
-            for label in labels
-        },
-        "wall seconds": seconds,
+        "runs": runs,
+        "wall seconds": round(time.perf_counter() - started, 1),
     }
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """The figures as a Markdown table: Word2Vec, MostPopular and the best baseline per row."""
+    """A Markdown table: per dataset and mode, Word2Vec, the best baseline, what is served."""
 
     def shown(values: list[float]) -> str:
         return f"{values[0]:.3f} [{values[1]:.3f}, {values[2]:.3f}]"
 
     lines = [
-        "| dataset | users | items | sessions | test pairs | Word2Vec R@10 | MostPopular R@10 "
-        "| best baseline R@10 | W2V - best (R@10, MRR@10) |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |",
+        "| dataset | users | items | test pairs | Word2Vec trained with | Word2Vec R@10 "
+        "| best baseline (validation) R@10 | W2V - best R@10 (paired) | served |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
-        test, best = row["test"], row["best baseline"]
-        differences = row["Word2Vec minus best baseline"].values()
-        difference = ", ".join(f"{value:+.3f}" for value in differences)
-        lines.append(
-            f"| {row['name']} | {row['users']:,} | {row['items']:,} | {row['sessions']:,} "
-            f"| {row['held-out pairs']['test_pairs']:,} | {shown(test[WORD2VEC]['Recall@10'])} "
-            f"| {shown(test['MostPopular']['Recall@10'])} "
-            f"| {best} {shown(test[best]['Recall@10'])} | {difference} |"
-        )
+        for mode, run in row["runs"].items():
+            best = run["best baseline (on validation)"]
+            difference = run["Word2Vec minus best baseline (test, paired 95% interval)"]
+            lines.append(
+                f"| {row['name']} | {row['users']:,} | {row['items']:,} "
+                f"| {row['held-out pairs']['test_pairs']:,} | {mode} "
+                f"| {shown(run['test'][WORD2VEC]['Recall@10'])} "
+                f"| {best} {shown(run['test'][best]['Recall@10'])} "
+                f"| {difference['Recall@10'][0]:+.3f} [{difference['Recall@10'][1]:+.3f}, "
+                f"{difference['Recall@10'][2]:+.3f}] "
+                f"| {run['served']['model']} ({run['served']['context']}) |"
+            )
     return "\n".join(lines)
 
 

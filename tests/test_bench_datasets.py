@@ -57,20 +57,28 @@ def test_every_dataset_gets_its_figures(tmp_path: Path) -> None:
     for row in result["datasets"]:
         assert row["rows read"] == (USERS * EVENTS if row["name"] == "tiny" else USERS)
         assert (row["users"], row["sessions"], row["tokens"]) == (USERS, USERS, USERS * EVENTS)
-        assert row["configuration"] == "the pipeline's defaults"
         assert row["held-out pairs"]["test_pairs"] == USERS // 10
-        test = row["test"]
-        assert {"Word2Vec", "MostPopular"} <= test.keys()
-        for values in test.values():
-            for value, low, high in values.values():
-                assert low <= value <= high
-        best = row["best baseline"]
-        assert best != "Word2Vec"
-        assert all(
-            test[best]["Recall@10"][0] >= test[m]["Recall@10"][0] for m in test if m != "Word2Vec"
-        )
-        for metric, difference in row["Word2Vec minus best baseline"].items():
-            assert difference == pytest.approx(test["Word2Vec"][metric][0] - test[best][metric][0])
+        assert list(row["runs"]) == [bench_datasets.BEFORE, bench_datasets.NO_SEARCH,
+                                     bench_datasets.SEARCH]  # fmt: skip
+        for mode, run in row["runs"].items():
+            assert (run["search"] is not None) == (mode == bench_datasets.SEARCH)
+            test = run["test"]
+            assert {"Word2Vec", "MostPopular"} <= test.keys()
+            for values in test.values():
+                for value, low, high in values.values():
+                    assert low <= value <= high
+            best = run["best baseline (on validation)"]
+            assert best != "Word2Vec"
+            validation = run["validation"]
+            assert all(validation[best]["Recall@10"] >= validation[m]["Recall@10"]
+                       for m in validation if m != "Word2Vec")  # fmt: skip
+            paired = run["Word2Vec minus best baseline (test, paired 95% interval)"]
+            for metric, (difference, low, high) in paired.items():
+                assert difference == pytest.approx(
+                    test["Word2Vec"][metric][0] - test[best][metric][0], abs=1e-3
+                )
+                assert low <= difference <= high
+            assert run["served"]["model"] in test and run["verdict"].startswith("**")
     assert result["datasets"][0]["source"] == {"description": "tests.synthetic.shopping_events"}
     assert "src/prod2vec/pipeline.py" in result["provenance"]["sources"]
 
@@ -84,8 +92,8 @@ def test_a_configuration_file_is_used(tmp_path: Path) -> None:
     bench_datasets.main(["--manifest", str(manifest), "--output", str(output)])
 
     row = json.loads(output.read_text())["datasets"][0]
-    assert row["configuration"] == configuration
-    assert 1 <= row["best epoch"] <= 6  # best.json plans 6 epochs
+    assert list(row["runs"]) == [configuration]
+    assert 1 <= row["runs"][configuration]["best epoch"] <= 6  # best.json plans 6 epochs
 
 
 def test_a_missing_manifest_is_one_line(tmp_path: Path) -> None:

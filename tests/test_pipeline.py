@@ -19,9 +19,11 @@ from prod2vec.models.word2vec import load_output_weights, load_vectors
 from prod2vec.outputs import run_folder
 from tests.synthetic import labels_table, shopping_events, wide_table, write_csv
 
+# the planted next item is counted best by CoOccurrence, so the run serves it (counting_model)
 OUTPUTS = [
-    ".prod2vec-run.json", "config.json", "history.csv", "metrics.json", "projector/metadata.tsv",
-    "projector/vectors.tsv", "report.md", "vectors.npz", "vectors.word2vec.txt",
+    ".prod2vec-run.json", "config.json", "counting_model.npz", "history.csv", "metrics.json",
+    "projector/metadata.tsv", "projector/vectors.tsv", "report.md", "serving.json",
+    "trials.csv", "vectors.npz", "vectors.word2vec.txt",
 ]  # fmt: skip
 
 
@@ -77,6 +79,7 @@ def test_a_rerun_with_the_written_config_and_seed_reproduces_it(files, tmp_path:
     assert run("--input", files["long"], "--time-col", "ts", "--out", second,
                "--config", first / "config.json") == 0  # fmt: skip
     one, two = (json.loads((folder / "metrics.json").read_text()) for folder in (first, second))
+    assert one["configuration"].pop("settings")["budget"]  # the first run searched, within it
     assert one["configuration"] == two["configuration"]
     for a, b in zip(one["test"], two["test"], strict=True):
         assert a["model"] == b["model"] and abs(a["value"] - b["value"]) <= 0.01  # METRIC
@@ -213,7 +216,9 @@ def test_an_existing_output_is_kept_unless_overwrite(files, tmp_path: Path, caps
 @pytest.mark.parametrize(
     ("arguments", "phrase"),
     [
-        (["--tune", "--config", "best.json"], "either --config or --tune"),
+        (["--tune", "--config", "best.json"], "not --config and --tune"),
+        (["--no-search", "--search-budget", "5"], "not --no-search and --search-budget"),
+        (["--search-budget", "5 minutes later"], "--search-budget:"),
         (["--input", "e.csv", "--session-gap", "30min"], "needs event times"),
         (["--input", "e.csv", "--time-col", "ts", "--session-gap", "soon"], "Cannot read"),
         (["--input", "e.csv", "--min-session-length", "2"], "at least 3"),

@@ -42,15 +42,18 @@ from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import wide_table
 from prod2vec.online_retail import UCI_URL, load_online_retail
 from prod2vec.outputs.run_folder import RunFolder, check_can_write_run, write_run
+from prod2vec.outputs.run_report import verdict
 from prod2vec.paths import data_dir, hpo_dir, project_dir
 from prod2vec.progress import Stages
 from prod2vec.provenance import command_line, software_versions
+from prod2vec.search import DEFAULT_BUDGET
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from prod2vec.data.readers import QualityReport
     from prod2vec.pipeline import PipelineSettings
+    from prod2vec.search import SearchBudget
     from prod2vec.tune.sweep import SweepSettings
 
 #: what a user can fix, said in one line: the project's error family, and the operating
@@ -241,8 +244,22 @@ def _seeds(args: argparse.Namespace) -> int:
 def _pipeline(args: argparse.Namespace) -> int:
     from prod2vec.pipeline import run_pipeline
 
-    if args.tune and args.config:
-        raise UsageError("give either --config or --tune, not both")
+    chosen = [
+        flag
+        for flag, given in (
+            ("--config", args.config),
+            ("--tune", args.tune),
+            ("--no-search", args.no_search),
+            ("--search-budget", args.search_budget),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
+        raise UsageError(
+            "give one of --config, --tune, --no-search and --search-budget, not "
+            + " and ".join(chosen)
+        )
+    search = None if args.config or args.tune or args.no_search else _search_budget(args)
     if args.metadata and not args.input:
         raise UsageError("--metadata labels your own --input; Online Retail has descriptions")
     settings = _pipeline_settings(args)
@@ -285,13 +302,27 @@ def _pipeline(args: argparse.Namespace) -> int:
         settings,
         configuration=configuration,
         tuner=tuner,
+        search=search,
         labels=labels,
         stages=stages,
     )
     run = write_run(result, args.out, command_line(args.argv), overwrite=args.overwrite)
     print(wide_table(result.results).to_string())
+    print(verdict(result).replace("**", ""))
     print(f"written: {run.path}")
     return 0
+
+
+def _search_budget(args: argparse.Namespace) -> SearchBudget:
+    """The search budget of ``--search-budget``, or the default one."""
+    from prod2vec.search import parse_budget
+
+    if args.search_budget is None:
+        return DEFAULT_BUDGET
+    try:
+        return parse_budget(args.search_budget)
+    except ConfigurationError as error:
+        raise UsageError(f"--search-budget: {error}") from error
 
 
 def _pipeline_settings(args: argparse.Namespace) -> PipelineSettings:
@@ -320,6 +351,7 @@ def _pipeline_settings(args: argparse.Namespace) -> PipelineSettings:
             or (reference_protocol.N_VALIDATION if reference else None),
             split_seed=default_seed if args.split_seed is None else args.split_seed,
             model_seed=args.model_seed,
+            search_seed=args.search_seed,
             patience=args.patience,
             workers=args.workers,
         )
@@ -521,8 +553,27 @@ def _add_pipeline_command(commands: Any) -> None:
     shaping.add_argument("--n-test", type=positive_int, default=None, help="test pairs")
     shaping.add_argument("--n-validation", type=positive_int, default=None, help="validation pairs")
     training = pipeline.add_argument_group("configuration and training")
-    training.add_argument("--config", default=None, help="a best.json (default: the defaults)")
-    training.add_argument("--tune", action="store_true", help="search a configuration first")
+    training.add_argument(
+        "--search-budget",
+        default=None,
+        help="search a configuration on your validation pairs (the default) within this many "
+        f"trials ('40') or this long ('5min', '90s'); default: {DEFAULT_BUDGET.describe()}",
+    )
+    training.add_argument(
+        "--no-search",
+        action="store_true",
+        help="train the defaults measured best across datasets instead of searching",
+    )
+    training.add_argument(
+        "--search-seed",
+        type=seed_number,
+        default=SEARCH_SEED,
+        help="the seed of the search, or of --tune's (%(default)s)",
+    )
+    training.add_argument("--config", default=None, help="train this best.json (no search)")
+    training.add_argument(
+        "--tune", action="store_true", help="search with Ray Tune instead (a cluster; extra: tune)"
+    )
     training.add_argument(
         "--patience", type=positive_int, default=5, help="early stopping (%(default)s)"
     )
@@ -539,14 +590,8 @@ def _add_pipeline_command(commands: Any) -> None:
     training.add_argument(
         "--model-seed", type=seed_number, default=MODEL_SEED, help="Word2Vec's seed (%(default)s)"
     )
-    searching = pipeline.add_argument_group("search, with --tune (extra: tune)")
+    searching = pipeline.add_argument_group("Ray Tune search, with --tune (extra: tune)")
     add_search_options(searching)
-    searching.add_argument(
-        "--search-seed",
-        type=seed_number,
-        default=SEARCH_SEED,
-        help="the search's seed (%(default)s)",
-    )
     output = pipeline.add_argument_group("output")
     output.add_argument("--out", required=True, help="folder to write (complete or not at all)")
     output.add_argument("--overwrite", action="store_true", help="replace an existing --out")

@@ -23,20 +23,35 @@ import pandas as pd
 from prod2vec.configuration import Configuration, Provenance
 from prod2vec.data.readers import QualityReport
 from prod2vec.data.sessions import SessionSplit, item_counts, sessionize, split_sessions
-from prod2vec.defaults import MODEL_SEED, SPLIT_SEED, K
+from prod2vec.defaults import CONTEXT_MARGIN, MODEL_SEED, SEARCH_SEED, SPLIT_SEED, K
 from prod2vec.errors import ConfigurationError, InputDataError
+from prod2vec.evaluation.bootstrap import paired_difference_interval
+from prod2vec.evaluation.context import (
+    CANDIDATE_RULES,
+    ContextRule,
+    choose_rule,
+    context_results_table,
+    measure_contexts,
+)
 from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
-from prod2vec.evaluation.results import results_table
-from prod2vec.evaluation.selection import fit_baselines
+from prod2vec.evaluation.results import pair_metrics, results_table
+from prod2vec.evaluation.selection import ServedModelChoice, choose_served_model, fit_baselines
 from prod2vec.models.callbacks import EarlyStopping, MetricLogger, training_history
+from prod2vec.models.recommender import Recommender
 from prod2vec.models.word2vec import DEFAULT_PARAMS, Word2VecRecommender
 from prod2vec.outputs.export import text_export_collisions
+from prod2vec.outputs.served_model import ServedModel
 from prod2vec.progress import EpochProgress, Stages
 from prod2vec.provenance import software_versions
+from prod2vec.search import SearchBudget, SearchResult, search_configuration
 
-#: What trains when no configuration is given: the project's defaults, scored input-output,
-#: the scoring that did better in notebook 04's sweep on Online Retail.
-DEFAULT_CONFIGURATION = Configuration(word2vec=DEFAULT_PARAMS, scoring="input-output")
+#: What trains with ``--no-search``, and the search's first trial: the project's defaults with
+#: the negative-sampling exponent and window that did best across five datasets (Online Retail
+#: and four public logs; ``benchmarks/bench_defaults.py``: validation Recall@10 0.80-1.06 of the
+#: best counting model's, where NLP's exponent 0.75 reached 0.05-0.90), scored input-output.
+DEFAULT_CONFIGURATION = Configuration(
+    word2vec={**DEFAULT_PARAMS, "ns_exponent": -0.5, "window": 3}, scoring="input-output"
+)
 
 #: the most held-out pairs of each kind; fewer when the data has few sessions
 MAX_HELD_OUT = 1000
@@ -60,6 +75,8 @@ class PipelineSettings:
         Seed of the draw of held-out sessions.
     model_seed : int
         Gensim's seed: the same data and seeds give the same result.
+    search_seed : int
+        The seed of the configuration search's sampler (and of its sample of sessions).
     patience : int
         Epochs without a better validation Recall@K before training stops.
     workers : int
@@ -79,6 +96,7 @@ class PipelineSettings:
     n_validation: int | None = None
     split_seed: int = SPLIT_SEED
     model_seed: int = MODEL_SEED
+    search_seed: int = SEARCH_SEED
     patience: int = 5
     workers: int = 1
     k: int = K
@@ -230,7 +248,10 @@ class PipelineResult:
     """Everything a run produced, before it is written.
 
     ``configuration`` is what trained, with this run's best epoch, validation figures and
-    provenance (versions and seeds; the command is added when it is written).
+    provenance (versions and seeds; the command is added when it is written). ``choice`` says
+    which model won on validation and ``served`` is what the endpoint will serve, with its
+    context rule; ``test_difference`` is Word2Vec minus the best counting model on the test
+    pairs, per metric label: the mean and its paired 95% bootstrap interval.
     """
 
     configuration: Configuration
@@ -242,7 +263,116 @@ class PipelineResult:
     results: pd.DataFrame
     labels: pd.Series | None
     stage_seconds: dict[str, float]
+    choice: ServedModelChoice
+    served: ServedModel
+    context: ContextStudy
+    test_difference: dict[str, tuple[float, float, float]]
     sweep_trials: pd.DataFrame | None = None
+    search: SearchResult | None = None
+
+
+@dataclass(frozen=True)
+class TrainedWord2Vec:
+    """A Word2Vec model trained with early stopping, its history, and its configuration.
+
+    ``configuration`` is the one trained, with its best epoch and the validation figures there.
+    """
+
+    model: Word2VecRecommender
+    history: pd.DataFrame
+    configuration: Configuration
+
+
+def train_early_stopped(
+    split: SessionSplit,
+    configuration: Configuration,
+    settings: PipelineSettings,
+    stages: Stages | None = None,
+) -> TrainedWord2Vec:
+    """Train ``configuration`` on the training sessions, stopping on validation Recall@K.
+
+    The learning rate decays over the planned epochs; training stops after ``settings.patience``
+    epochs without a better validation Recall@K and keeps the weights of the best epoch.
+
+    Parameters
+    ----------
+    split : SessionSplit
+        Training sessions and validation pairs.
+    configuration : Configuration
+        What to train; its planned epochs are the most that run.
+    settings : PipelineSettings
+        The seeds, workers, patience and K.
+    stages : Stages, optional
+        Told each epoch's validation Recall@K and the best epoch; default silent.
+    """
+    stages = stages or Stages(stream=None)
+    recall = metric_label("recall", settings.k)
+    metrics = MetricLogger(split.validation, k=settings.k, scoring=configuration.scoring)
+    stopper = EarlyStopping(metrics, metric=recall, patience=settings.patience)
+    model = Word2VecRecommender(
+        configuration.word2vec,
+        seed=settings.model_seed,
+        workers=settings.workers,
+        callbacks=[metrics, EpochProgress(metrics, stages), stopper],
+        label="Word2Vec",
+        scoring=configuration.scoring,
+    ).fit(split.train)
+    stages.say(
+        f"best validation {recall} {stopper.best_value:.3f} at epoch "
+        f"{stopper.best_epoch} of {len(metrics.rows)} run"
+    )
+    history = training_history(metrics)
+    best_row = history.loc[stopper.best_epoch]
+    validation = {
+        metric_key(metric, settings.k): float(best_row[metric_label(metric, settings.k)])
+        for metric in METRICS
+    }
+    return TrainedWord2Vec(
+        model, history, replace(configuration, best_epoch=stopper.best_epoch, validation=validation)
+    )
+
+
+@dataclass(frozen=True)
+class ContextStudy:
+    """Session context measured for Word2Vec and the best counting model.
+
+    ``validation`` is :func:`~prod2vec.evaluation.context.measure_contexts`' table over
+    :data:`~prod2vec.evaluation.context.CANDIDATE_RULES`; ``rules`` the rule chosen there for
+    each model, by name; ``test`` each model's test figures under its chosen rule (with 95%
+    bootstrap intervals), filled in when the test pairs are evaluated.
+    """
+
+    validation: pd.DataFrame
+    rules: dict[str, ContextRule]
+    test: pd.DataFrame | None = None
+
+
+def study_context(choice: ServedModelChoice, split: SessionSplit, k: int) -> ContextStudy:
+    """Measure the last 1-10 items (mean and recency weightings) as the context of a request,
+    on the validation pairs, for Word2Vec and the best counting model; choose each one's rule
+    (the last item unless a context beats it by more than :data:`CONTEXT_MARGIN`)."""
+    models = [choice.word2vec, choice.best_baseline]
+    if choice.served not in models:
+        models.append(choice.served)
+    table = measure_contexts(
+        models, split.validation_context, split.validation["target"], CANDIDATE_RULES, k=k
+    )
+    rules = {
+        model.name: choose_rule(table, model.name, k=k, margin=CONTEXT_MARGIN) for model in models
+    }
+    return ContextStudy(validation=table, rules=rules)
+
+
+def paired_test_difference(
+    word2vec: Word2VecRecommender, baseline: Recommender, test: pd.DataFrame, k: int
+) -> dict[str, tuple[float, float, float]]:
+    """Word2Vec minus ``baseline`` on the test pairs, per metric: mean, and the paired 95%
+    bootstrap interval (both models scored on the same resampled pairs)."""
+    ours, theirs = pair_metrics(word2vec, test, k=k), pair_metrics(baseline, test, k=k)
+    return {
+        label: paired_difference_interval([(ours[label] - theirs[label]).to_numpy()])
+        for label in (metric_label(metric, k) for metric in METRICS)
+    }
 
 
 Tuner = Callable[[SessionSplit], tuple[Configuration, pd.DataFrame]]
@@ -254,6 +384,7 @@ def run_pipeline(
     settings: PipelineSettings,
     configuration: Configuration | None = None,
     tuner: Tuner | None = None,
+    search: SearchBudget | None = None,
     labels: pd.Series | None = None,
     stages: Stages | None = None,
 ) -> PipelineResult:
@@ -273,6 +404,10 @@ def run_pipeline(
     tuner : callable, optional
         Instead of a configuration: given the split, returns the best configuration found on
         its validation pairs and the sweep's trial table (:func:`prod2vec.tune.sweep.tune_on`).
+    search : SearchBudget, optional
+        Instead of a configuration: search one on the validation pairs within this budget,
+        in-process, starting from :data:`DEFAULT_CONFIGURATION`
+        (:func:`prod2vec.search.search_configuration`).
     labels : pandas.Series, optional
         Label by item id, for readable reports and Projector files.
     stages : Stages, optional
@@ -285,50 +420,56 @@ def run_pipeline(
         split = split_for(sessions, settings)
         # a search keeps every item (min_count 1) as the defaults do, at sizes like theirs
         preflight(split, configuration or DEFAULT_CONFIGURATION)
-    trials = None
+    if sum(given is not None for given in (configuration, tuner, search)) > 1:
+        raise ConfigurationError("Give a configuration, a tuner or a search budget: one at most.")
+    trials = searched = None
     if tuner is not None:
         with stages.stage("tune"):
             configuration, trials = tuner(split)
+    if search is not None:
+        with stages.stage(f"search a configuration on the validation pairs ({search.describe()})"):
+            searched = search_configuration(
+                split, DEFAULT_CONFIGURATION, search, k=settings.k, seed=settings.search_seed,
+                model_seed=settings.model_seed, workers=settings.workers, users=sessions.index,
+                say=stages.step,
+            )  # fmt: skip
+        configuration, trials = searched.configuration, searched.trials
     configuration = configuration or DEFAULT_CONFIGURATION
-    recall = metric_label("recall", settings.k)
     with stages.stage(f"train (at most {configuration.planned_epochs} epochs)"):
-        metrics = MetricLogger(split.validation, k=settings.k, scoring=configuration.scoring)
-        stopper = EarlyStopping(metrics, metric=recall, patience=settings.patience)
-        model = Word2VecRecommender(
-            configuration.word2vec,
-            seed=settings.model_seed,
-            workers=settings.workers,
-            callbacks=[metrics, EpochProgress(metrics, stages), stopper],
-            label="Word2Vec",
-            scoring=configuration.scoring,
-        ).fit(split.train)
-        stages.say(
-            f"best validation {recall} {stopper.best_value:.3f} at epoch "
-            f"{stopper.best_epoch} of {len(metrics.rows)} run"
-        )
+        trained = train_early_stopped(split, configuration, settings, stages)
     with stages.stage("fit the baselines (windows chosen on validation)"):
         baselines = fit_baselines(
             split.train, split.validation, k=settings.k, say=stages.step
         ).models
+    with stages.stage("choose the model to serve and its context (on validation)"):
+        choice = choose_served_model(trained.model, baselines, split.validation, k=settings.k)
+        context = study_context(choice, split, settings.k)
+        served = ServedModel(choice.served.name, choice.served, context.rules[choice.served.name])
+        stages.step(f"serve {served.name}, given {served.rule.label}")
     with stages.stage("evaluate on the test pairs"):
-        results = results_table([model, *baselines], split.test, k=settings.k, say=stages.step)
-    history = training_history(metrics)
-    best_row = history.loc[stopper.best_epoch]
-    trained = replace(
-        configuration,
-        best_epoch=stopper.best_epoch,
-        validation={
-            metric_key(metric, settings.k): float(best_row[metric_label(metric, settings.k)])
-            for metric in METRICS
-        },
+        models = [trained.model, *baselines]
+        results = results_table(models, split.test, k=settings.k, say=stages.step)
+        context = replace(
+            context,
+            test=context_results_table(
+                [trained.model, choice.best_baseline], split.test_context, split.test["target"],
+                context.rules, k=settings.k,
+            ),
+        )  # fmt: skip
+        test_difference = paired_test_difference(
+            trained.model, choice.best_baseline, split.test, settings.k
+        )
+    trained_configuration = replace(
+        trained.configuration,
         provenance=Provenance(
             versions=software_versions(),
+            search=searched.configuration.provenance.search if searched else None,
             split_seed=settings.split_seed,
             model_seed=settings.model_seed,
         ),
     )
     return PipelineResult(
-        configuration=trained,
+        configuration=trained_configuration,
         settings=settings,
         quality=quality,
         split_sizes={
@@ -336,10 +477,15 @@ def run_pipeline(
             "test_pairs": len(split.test),
             "validation_pairs": len(split.validation),
         },
-        model=model,
-        history=history,
+        model=trained.model,
+        history=trained.history,
         results=results,
         labels=labels,
         stage_seconds=stages.seconds,
+        choice=choice,
+        served=served,
+        context=context,
+        test_difference=test_difference,
         sweep_trials=trials,
+        search=searched,
     )

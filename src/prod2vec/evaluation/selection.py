@@ -129,3 +129,64 @@ def fit_baselines(
         models.append(best)
         sweeps.append(sweep.assign(family=windowed.__name__))
     return BaselineSuite(models, pd.concat(sweeps, ignore_index=True))
+
+
+@dataclass(frozen=True)
+class ServedModelChoice:
+    """Which model to serve, chosen on the validation pairs, and the best counting model.
+
+    ``validation`` has one row per model (``model``, Recall@K, MRR@K), best first.
+    """
+
+    served: Recommender
+    best_baseline: Recommender
+    word2vec: Recommender
+    validation: pd.DataFrame
+
+    @property
+    def word2vec_wins(self) -> bool:
+        return self.served is self.word2vec
+
+
+def choose_served_model(
+    word2vec: Recommender,
+    baselines: Sequence[Recommender],
+    validation: pd.DataFrame,
+    k: int = K,
+) -> ServedModelChoice:
+    """Serve the model with the best validation Recall@K: Word2Vec or a counting model.
+
+    Ties in Recall@K go to the better MRR@K, then to the counting model (simpler to serve and
+    to explain). The test pairs play no part.
+
+    Parameters
+    ----------
+    word2vec : Recommender
+        The trained Word2Vec recommender.
+    baselines : sequence of Recommender
+        The fitted counting models (windows already chosen on validation).
+    validation : pandas.DataFrame
+        The validation pairs.
+    k : int
+        The cut-off K.
+    """
+    recall, mrr = metric_label("recall", k), metric_label("mrr", k)
+    models = [*baselines, word2vec]
+    rows = []
+    for position, model in enumerate(models):
+        metrics = pair_metrics(model, validation, k=k)
+        rows.append(
+            {"model": model.name, recall: metrics[recall].mean(), mrr: metrics[mrr].mean(),
+             "position": position}
+        )  # fmt: skip
+    table = pd.DataFrame(rows).sort_values(
+        [recall, mrr, "position"], ascending=[False, False, True], kind="stable"
+    )
+    served = models[int(table["position"].iloc[0])]
+    best_baseline = models[int(table.loc[table["position"] < len(baselines), "position"].iloc[0])]
+    return ServedModelChoice(
+        served=served,
+        best_baseline=best_baseline,
+        word2vec=word2vec,
+        validation=table.drop(columns="position").reset_index(drop=True),
+    )

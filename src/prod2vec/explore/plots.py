@@ -1,10 +1,15 @@
-"""The figure of the ``explore`` stage (notebook 05): the map of every product."""
+"""The figures of the ``explore`` stage (notebook 05): the map of every product, and how much
+of a session a recommendation should read."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+
+from prod2vec.defaults import K
+from prod2vec.evaluation.metrics import metric_label
 
 
 def plot_item_map(
@@ -58,5 +63,45 @@ def plot_item_map(
     axis.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[], title=title)
     axis.text(0.01, 0.01, f"{outside} of {len(coordinates):,} items outside the frame",
               transform=axis.transAxes, fontsize=8, color="0.4")  # fmt: skip
+    figure.tight_layout()
+    return figure
+
+
+def plot_context_study(table: pd.DataFrame, metric: str = metric_label("recall", K)) -> Figure:
+    """Validation ``metric`` against the number of recent items read, one panel per model.
+
+    One line per weighting (the mean, and each recency decay); the last item alone is the
+    first point of every line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`prod2vec.evaluation.context.measure_contexts` table (``model``, ``items``,
+        ``weighting``, ``decay`` and the metric).
+    metric : str
+        The metric drawn, as the table names it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    models = list(table["model"].unique())
+    figure, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 3.8), sharey=True)
+    last_item = table[table["items"] == 1]
+    for axis, model in zip(np.atleast_1d(axes), models, strict=True):
+        rows = table[(table["model"] == model) & (table["items"] > 1)]
+        start = last_item.loc[last_item["model"] == model, metric].iloc[0]
+        weightings = rows.groupby(["weighting", "decay"], dropna=False, sort=False)
+        for (weighting, decay), group in weightings:
+            label = "mean" if weighting == "mean" else f"recency, decay {decay:g}"
+            axis.plot([1, *group["items"]], [start, *group[metric]], marker="o", label=label)
+        axis.set_xscale("log")
+        ticks = sorted(table["items"].unique())
+        axis.set_xticks(ticks, [str(tick) for tick in ticks])
+        axis.set(xlabel="recent items read (the last one is the query)", title=model)
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel(f"validation {metric}")
+    np.atleast_1d(axes)[-1].legend(loc="lower left", fontsize=8)
     figure.tight_layout()
     return figure

@@ -12,6 +12,8 @@ One type names every file of a run, so the writer (:func:`write_run`), the endpo
     history.csv             validation metrics per epoch
     report.md               the human-readable report
     trials.csv              the search's trials, when the run searched
+    serving.json            the served model, its family and context rule (served_model)
+    counting_model.npz      the served counting model, when one is served (no pickle)
     .prod2vec-run.json      the marker: the run folder's format and the command that wrote it
 
 ``--overwrite`` replaces only a folder holding the marker (:func:`check_can_write_run`).
@@ -31,7 +33,8 @@ import pandas as pd
 from prod2vec.configuration import Configuration
 from prod2vec.data.readers import read_labels
 from prod2vec.errors import ModelFileError, ProjectFileError
-from prod2vec.models.word2vec import save_vectors
+from prod2vec.models.counting_files import load_counting_model
+from prod2vec.models.word2vec import Word2VecRecommender, save_vectors
 from prod2vec.models.word2vec.vector_files import load_vectors_and_output_weights
 from prod2vec.outputs.atomic import (
     atomic_folder,
@@ -42,6 +45,13 @@ from prod2vec.outputs.atomic import (
 )
 from prod2vec.outputs.export import save_keyed_vectors, write_projector_files
 from prod2vec.outputs.run_report import markdown_report, metrics_summary
+from prod2vec.outputs.served_model import (
+    COUNTING_MODEL_FILE,
+    SERVING_FILE,
+    ServedModel,
+    read_served_choice,
+    write_served_model,
+)
 from prod2vec.paths import project_dir
 
 if TYPE_CHECKING:
@@ -103,21 +113,32 @@ class RunFolder:
     def marker(self) -> Path:
         return self.path / MARKER
 
+    @property
+    def serving(self) -> Path:
+        return self.path / SERVING_FILE
+
+    @property
+    def counting_model(self) -> Path:
+        return self.path / COUNTING_MODEL_FILE
+
     def configuration(self) -> Configuration:
         """The configuration the run trained (checked as any configuration file)."""
         return Configuration.load(self.config)
 
-    def load_vectors(self) -> tuple[KeyedVectors, np.ndarray]:
+    def load_vectors(
+        self, need_output_weights: bool = True
+    ) -> tuple[KeyedVectors, np.ndarray | None]:
         """The run's item vectors and output weights (loading runs no code from the file).
 
         The file is checked completely (keys, vectors, counts, output weights of the vectors'
-        shape, every value finite: :func:`~prod2vec.models.word2vec.load_vectors`).
+        shape, every value finite: :func:`~prod2vec.models.word2vec.load_vectors`). Without
+        ``need_output_weights``, a file without them gives None for them.
 
         Raises
         ------
         ModelFileError
-            No vectors file, one without output weights, or one that is not a valid vectors
-            file (a :class:`~prod2vec.models.word2vec.VectorFileError`).
+            No vectors file, one without output weights that are needed, or one that is not a
+            valid vectors file (a :class:`~prod2vec.models.word2vec.VectorFileError`).
         """
         if not self.vectors.is_file():
             raise ModelFileError(
@@ -125,12 +146,45 @@ class RunFolder:
                 "pipeline --out` run wrote."
             )
         vectors, output_weights = load_vectors_and_output_weights(self.vectors)
-        if output_weights is None:
+        if output_weights is None and need_output_weights:
             raise ModelFileError(
                 f"{self.vectors} holds no output weights: write it with `python -m prod2vec "
                 "pipeline`, which saves them."
             )
         return vectors, output_weights
+
+    def load_served_model(self) -> ServedModel | None:
+        """The model ``serving.json`` names, loaded and checked; None if the run has no such file.
+
+        Runs written before the choice was recorded have no ``serving.json``: they serve their
+        vectors (:mod:`prod2vec.serving`).
+
+        Raises
+        ------
+        ModelFileError
+            A ``serving.json`` that does not check
+            (:func:`~prod2vec.outputs.served_model.read_served_choice`), or a model file it
+            names that is missing, invalid, or holds another model.
+        """
+        if not self.serving.is_file():
+            return None
+        choice = read_served_choice(self.serving)
+        if choice.family == "counting":
+            model = load_counting_model(self.counting_model)
+            if model.name != choice.name:
+                raise ModelFileError(
+                    f"{self.serving} names {choice.name!r} but {self.counting_model} holds "
+                    f"{model.name!r}: the files are from different runs. Write the run again "
+                    "with `python -m prod2vec pipeline`."
+                )
+        else:
+            vectors, output_weights = self.load_vectors(
+                need_output_weights=choice.scoring == "input-output"
+            )
+            model = Word2VecRecommender.from_vectors(
+                vectors, label=choice.name, output_weights=output_weights, scoring=choice.scoring
+            )
+        return ServedModel(choice.name, model, choice.rule)
 
     def labels(self) -> pd.Series:
         """Label by item id from the Projector metadata (empty when the run had none)."""
@@ -163,6 +217,7 @@ def write_run(
         write_csv_atomic(result.history.reset_index(), run.history)
         if result.sweep_trials is not None:
             write_csv_atomic(result.sweep_trials, run.trials)
+        write_served_model(folder, result.served)
         run.report.write_text(markdown_report(result, command))
     return RunFolder(out)
 
