@@ -318,11 +318,18 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def manifest_arguments(
+    description: str, results: Path, argv: list[str] | None
+) -> argparse.Namespace:
+    """``--manifest`` and ``--output`` of a benchmark over the manifest's datasets."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
+    parser.add_argument("--output", type=Path, default=results)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = manifest_arguments(__doc__.split("\n")[0], RESULTS, argv)
     started = time.perf_counter()
     try:
         entries = load_manifest(args.manifest)

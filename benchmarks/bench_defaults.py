@@ -19,7 +19,6 @@ Prints the table and writes ``benchmarks/results/bench_defaults.json``.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -43,7 +42,7 @@ from prod2vec.pipeline import (
     train_early_stopped,
 )
 
-from bench_datasets import DEFAULT_MANIFEST, load_manifest, read
+from bench_datasets import load_manifest, manifest_arguments, read
 from common import RESULTS_DIR, machine, report
 
 RESULTS = RESULTS_DIR / "bench_defaults.json"
@@ -130,10 +129,7 @@ def measure(split: Any, settings: PipelineSettings) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
+    args = manifest_arguments(__doc__.split("\n")[0], RESULTS, argv)
     started = time.perf_counter()
     settings = PipelineSettings()
     try:

@@ -4,9 +4,10 @@ Serves a pipeline's output folder (default ``runs/online_retail``, written by
 ``python -m prod2vec pipeline --out runs/online_retail``). The queries are the last training
 item of 1,000 sessions drawn with ``--seed``, sent one request at a time to
 :class:`prod2vec.serving.SessionScorer` (``{"item": ..., "k": 10}``, JSON parsing left out),
-and the same queries answered in one batch by the embedding recommender over the same vectors
-(``Word2VecRecommender.recommend``, input-output scoring). Prints and writes p50 and p99 per
-request, the batch's time per query and their ratio to ``benchmarks/results/bench_serving.json``.
+and the same queries answered in one batch by the model the run serves (``serving.json``:
+Word2Vec's vectors or the counting model's table, ``recommend``). Prints and writes the served
+model, p50 and p99 per request, the batch's time per query and their ratio to
+``benchmarks/results/bench_serving.json``.
 
     python benchmarks/bench_serving.py [--model-dir runs/online_retail] [--requests 1000]
 """
@@ -22,6 +23,7 @@ import numpy as np
 
 from prod2vec.models.word2vec import Word2VecRecommender, load_output_weights, load_vectors
 from prod2vec.online_retail.reference_protocol import prepare_sessions
+from prod2vec.outputs.run_folder import RunFolder
 from prod2vec.serving import SessionScorer
 
 from common import RESULTS_DIR, command_line, machine, report
@@ -67,11 +69,15 @@ def main() -> None:
         answer = scorer.answer({"item": query, "k": 10})
         latencies.append(time.perf_counter() - started)
         assert "recommendations" in answer, answer
-    vectors = load_vectors(args.model_dir / "vectors.npz")
-    batch_model = Word2VecRecommender.from_vectors(
-        vectors, output_weights=load_output_weights(args.model_dir / "vectors.npz"),
-        scoring="input-output",
-    )  # fmt: skip
+    served = RunFolder(args.model_dir).load_served_model()
+    if served is None:  # a run folder written before serving.json: Word2Vec, input-output
+        vectors = load_vectors(args.model_dir / "vectors.npz")
+        batch_model = Word2VecRecommender.from_vectors(
+            vectors, output_weights=load_output_weights(args.model_dir / "vectors.npz"),
+            scoring="input-output",
+        )  # fmt: skip
+    else:
+        batch_model = served.model
     started = time.perf_counter()
     batch_model.recommend(queries, k=10)
     batch_per_query = (time.perf_counter() - started) / len(queries)
@@ -79,6 +85,8 @@ def main() -> None:
     report(
         {
             "command": command_line(),
+            "served model": served.name if served else "Word2Vec",
+            "context": served.rule.label if served else "every request item",
             "requests": len(queries),
             "catalogue_items": len(scorer.items),
             "load_seconds": round(load_seconds, 3),

@@ -250,7 +250,7 @@ def _pipeline(args: argparse.Namespace) -> int:
             ("--config", args.config),
             ("--tune", args.tune),
             ("--no-search", args.no_search),
-            ("--search-budget", args.search_budget),
+            ("--search-budget", args.search_budget is not None),
         )
         if given
     ]
@@ -258,6 +258,25 @@ def _pipeline(args: argparse.Namespace) -> int:
         raise UsageError(
             "give one of --config, --tune, --no-search and --search-budget, not "
             + " and ".join(chosen)
+        )
+    # argparse takes unique prefixes: --search-s is the shortest of --search-seed
+    seed_typed = any(
+        token.startswith("--search-s") and "--search-seed".startswith(token.split("=")[0])
+        for token in args.argv
+    )
+    if seed_typed and chosen and chosen[0] in ("--config", "--no-search"):
+        raise UsageError(f"--search-seed seeds a search, and {chosen[0]} runs none: leave it out")
+    ray_probe = argparse.ArgumentParser(add_help=False)
+    add_search_options(ray_probe)
+    ray_options = [
+        "--no-asha" if name == "asha" else f"--{name.replace('_', '-')}"
+        for name, default in vars(ray_probe.parse_args([])).items()
+        if getattr(args, name) != default
+    ]
+    if ray_options and not args.tune:
+        raise UsageError(
+            f"{ray_options[0]} is an option of --tune's Ray Tune search: add --tune, or leave it "
+            "out (--search-budget sets the default search's budget)"
         )
     search = None if args.config or args.tune or args.no_search else _search_budget(args)
     if args.metadata and not args.input:

@@ -23,10 +23,10 @@ No item of the request is ever recommended.
 * **MostPopular**: the best sellers the request does not hold, whatever it holds; the score is
   the item's training count.
 
-A run folder without ``serving.json`` (written before the choice was recorded) serves its
-Word2Vec vectors with the input-output scoring and the mean of every item of the request, as
-the endpoint always did. Everything is loaded and checked completely once per process; the
-Projector's labels give the descriptions.
+A run folder without ``serving.json`` (written before the choice was recorded, so without
+``counting_model.npz`` either) serves its Word2Vec vectors with the input-output scoring and
+the mean of every item of the request, as the endpoint always did. Everything is loaded and
+checked completely once per process; the Projector's labels give the descriptions.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ class SessionScorer:
     Raises
     ------
     ModelFileError
-        ``folder`` is not a servable run: a ``serving.json`` that does not check, a model
+        ``folder`` is not a servable run: a ``serving.json`` that does not check or is
+        missing beside a ``counting_model.npz``, a model
         file it names that is missing or not valid (vectors, output weights the scoring needs,
         :func:`~prod2vec.models.counting_files.load_counting_model`), unreadable labels.
     """

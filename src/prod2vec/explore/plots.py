@@ -99,7 +99,7 @@ def plot_context_study(table: pd.DataFrame, metric: str = metric_label("recall",
         ticks = sorted(table["items"].unique())
         axis.set_xticks(ticks, [str(tick) for tick in ticks])
         axis.set(xlabel="recent items read (the last one is the query)", title=model)
-        axis.set_ylim(bottom=0)
+        axis.set_ylim(0, table[metric].max() * 1.1)
         axis.grid(alpha=0.3)
     np.atleast_1d(axes)[0].set_ylabel(f"validation {metric}")
     np.atleast_1d(axes)[-1].legend(loc="lower left", fontsize=8)

@@ -88,7 +88,9 @@ def load_counting_model(path: str | Path) -> CountingModel:
     models; ``items`` a non-empty 1-D unicode array of unique item ids; ``popularity`` one
     finite non-negative float per item, or a CSR matrix of the catalogue's square shape whose
     ``indptr`` rises from 0 to its number of entries, whose ``indices`` are columns of the
-    catalogue, and whose ``data`` are finite and positive.
+    catalogue rising within each row, and whose ``data`` are finite and positive. The archive
+    must be uncompressed, as it is written, so that reading it takes no more memory than the
+    file's size.
 
     Raises
     ------
@@ -100,12 +102,22 @@ def load_counting_model(path: str | Path) -> CountingModel:
     if not path.is_file():
         raise ModelFileError(f"No counting model at {path}: {_RESAVE}")
     try:
+        with zipfile.ZipFile(path) as archive:
+            compressed = [
+                member.filename
+                for member in archive.infolist()
+                if member.compress_type != zipfile.ZIP_STORED
+            ]
+        if compressed:
+            # save_counting_model never compresses: memory stays bounded by the file's size
+            raise ValueError(f"its member {compressed[0]!r} is compressed")
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, MemoryError) as error:
         raise ModelFileError(
-            f"{path} is not a counting model file: it cannot be read as an .npz archive "
-            f"without pickle ({type(error).__name__}: {error}). Nothing in it was run. {_RESAVE}"
+            f"{path} is not a counting model file: it cannot be read as an uncompressed .npz "
+            f"archive without pickle ({type(error).__name__}: {error}). Nothing in it was run. "
+            f"{_RESAVE}"
         ) from error
     if problem := _arrays_problem(arrays):
         raise ModelFileError(f"{path} is not a valid counting model file: {problem}. {_RESAVE}")
@@ -185,4 +197,9 @@ def _matrix_problem(arrays: dict[str, np.ndarray], n_items: int) -> str | None:
         )
     if len(indices) and (indices.min() < 0 or indices.max() >= n_items):
         return f"indices must be columns of the {n_items:,} items"
+    within_rows = np.ones(max(len(indices) - 1, 0), dtype=bool)
+    row_starts = indptr[1:-1]
+    within_rows[row_starts[(row_starts > 0) & (row_starts < len(indices))] - 1] = False
+    if (np.diff(indices)[within_rows] <= 0).any():
+        return "indices must rise within each row (each item's columns sorted, none twice)"
     return _values_problem(arrays, "data", len(indices), positive=True)

@@ -163,11 +163,18 @@ class RunFolder:
         ------
         ModelFileError
             A ``serving.json`` that does not check
-            (:func:`~prod2vec.outputs.served_model.read_served_choice`), or a model file it
-            names that is missing, invalid, or holds another model.
+            (:func:`~prod2vec.outputs.served_model.read_served_choice`), is not a file, or is
+            missing beside a ``counting_model.npz``, or a model file it names that is missing,
+            invalid, or holds another model.
         """
-        if not self.serving.is_file():
+        if not self.serving.exists() and not self.counting_model.exists():
             return None
+        if not self.serving.is_file():
+            # serving the vectors instead would silently serve another model than the run chose
+            raise ModelFileError(
+                f"{self.serving} is missing or not a file, so {self.path} does not say which "
+                "model it serves. Write the run again with `python -m prod2vec pipeline`."
+            )
         choice = read_served_choice(self.serving)
         if choice.family == "counting":
             model = load_counting_model(self.counting_model)

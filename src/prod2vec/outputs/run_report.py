@@ -75,7 +75,8 @@ def verdict(result: PipelineResult) -> str:
 
     Word2Vec's test figure comes with its 95% interval, and its difference from the best
     counting model with the paired interval; when Word2Vec loses on validation, the paragraph
-    says so plainly.
+    says so plainly. A tie on validation (which goes to the counting model) is called a tie,
+    and a choice made on fewer than 100 validation pairs is said to be uncertain.
     """
     k = result.settings.k
     recall, mrr = metric_label("recall", k), metric_label("mrr", k)
@@ -87,6 +88,13 @@ def verdict(result: PipelineResult) -> str:
         f"{recall} {validation.at[winner, recall]:.3f} vs {validation.at[loser, recall]:.3f}, "
         f"{mrr} {validation.at[winner, mrr]:.3f} vs {validation.at[loser, mrr]:.3f}"
     )
+    ties = [validation.at[winner, label] == validation.at[loser, label] for label in (recall, mrr)]
+    if all(ties):
+        how = "ties with Word2Vec, and a tie goes to the counting model, simpler to serve"
+    elif ties[0]:
+        how = f"ties with {loser} on {recall} and beats it on {mrr}"
+    else:
+        how = f"beats {'the best counting model, ' + baseline if choice.word2vec_wins else loser}"
     test = result.results.set_index(["model", "metric"])
     figures = []
     for label in (recall, mrr):
@@ -98,15 +106,22 @@ def verdict(result: PipelineResult) -> str:
         )
     on_test = f"on the test pairs Word2Vec scores {'; '.join(figures)} against {baseline}"
     context = f"The endpoint scores a request by its {served.rule.label}."
+    pairs = result.split_sizes["validation_pairs"]
+    if pairs < 100:  # a Recall@K on so few pairs moves by 0.01 or more per pair
+        context += (
+            f" The choice rests on only {pairs:,} validation pairs: more data would be needed "
+            "to trust it."
+        )
     if choice.word2vec_wins:
         return (
-            f"**Word2Vec is served**: on the validation pairs it beats the best counting model, "
-            f"{baseline} ({on_validation}); {on_test}. {context}"
+            f"**Word2Vec is served**: on the validation pairs it {how} ({on_validation}); "
+            f"{on_test}. {context}"
         )
+    compared = "as well as" if all(ties) else "better than"
     return (
-        f"**{served.name} is served, not Word2Vec**: on the validation pairs it beats Word2Vec "
+        f"**{served.name} is served, not Word2Vec**: on the validation pairs it {how} "
         f"({on_validation}); {on_test}. {context} Warning: on this data a counting model "
-        "recommends better than the embeddings; their vectors are still written for "
+        f"recommends {compared} the embeddings; their vectors are still written for "
         "similar-item lookups."
     )
 

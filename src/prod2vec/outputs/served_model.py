@@ -132,7 +132,7 @@ def read_served_choice(path: str | Path) -> ServedChoice:
         content = json.loads(path.read_text())
     except FileNotFoundError:
         raise ModelFileError(f"No {SERVING_FILE} at {path}. {_REWRITE}") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ModelFileError(f"{path} cannot be read as JSON ({error}). {_REWRITE}") from error
     if problem := _choice_problem(content):
         raise ModelFileError(f"{path} is not a valid {SERVING_FILE}: {problem}. {_REWRITE}")
@@ -156,6 +156,8 @@ def _choice_problem(content: Any) -> str | None:
     if content["family"] not in FAMILIES:
         return f"'family' must be one of {FAMILIES}, not {content['family']!r:.60}"
     scoring = content.get("scoring")
+    if content["family"] == "word2vec" and content["model"].split("(")[0] in KINDS:
+        return f"a word2vec model cannot be named {content['model']!r:.60}, a counting model's name"
     if content["family"] == "word2vec" and scoring not in SCORINGS:
         return f"a word2vec model's 'scoring' must be one of {SCORINGS}, not {scoring!r:.60}"
     if content["family"] == "counting" and scoring is not None:

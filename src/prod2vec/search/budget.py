@@ -9,10 +9,14 @@ from prod2vec.errors import ConfigurationError
 
 #: the most trials a budget may ask for (a larger number is a typo, not a plan)
 MAX_TRIALS = 10_000
+#: the longest time a budget may ask for, a week (a longer one is a typo, not a plan)
+MAX_SECONDS = 7 * 24 * 3600.0
 #: seconds per unit of a time budget
 _UNIT_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0}
-_TRIALS = re.compile(r"(\d+)(?:\s*trials?)?")
-_TIME = re.compile(r"(\d+(?:\.\d+)?)\s*(s|min|h)")
+# at most 12 digits: a longer number is refused as too large before it is converted
+_TRIALS = re.compile(r"(\d{1,12})(?:\s*trials?)?", re.ASCII)
+_TIME = re.compile(r"(\d{1,12}(?:\.\d{1,12})?)\s*(s|min|h)", re.ASCII)
+_LONG_NUMBER = re.compile(r"\d{13,}(?:\.\d*)?\s*(?:trials?|s|min|h)?", re.ASCII)
 _FORMS = "a number of trials ('40' or '40 trials') or a time ('90s', '5min', '2h')"
 
 
@@ -25,13 +29,14 @@ class SearchBudget:
     trials : int, optional
         The most trials to run (the enqueued starting configuration included).
     seconds : float, optional
-        The most wall-clock seconds; checked before each trial and after every epoch.
+        The most wall-clock seconds, at most :data:`MAX_SECONDS`; checked before each trial
+        and after every epoch.
 
     Raises
     ------
     ConfigurationError
         Neither given, a number of trials that is not a whole number from 1 to
-        :data:`MAX_TRIALS`, or seconds that are not positive.
+        :data:`MAX_TRIALS`, or seconds that are not positive or exceed :data:`MAX_SECONDS`.
     """
 
     trials: int | None = None
@@ -52,10 +57,11 @@ class SearchBudget:
         if self.seconds is not None and (
             isinstance(self.seconds, bool)
             or not isinstance(self.seconds, int | float)
-            or not 0 < self.seconds < float("inf")
+            or not 0 < self.seconds <= MAX_SECONDS
         ):
             raise ConfigurationError(
-                f"A search budget's seconds must be a positive number, got {self.seconds!r}."
+                f"A search budget's seconds must be a positive number of at most "
+                f"{MAX_SECONDS:,.0f} (a week), got {self.seconds!r}."
             )
 
     def describe(self) -> str:
@@ -83,19 +89,30 @@ def parse_budget(text: str) -> SearchBudget:
     Raises
     ------
     ConfigurationError
-        Any other form, zero, or more than :data:`MAX_TRIALS` trials; the message names the
-        accepted forms.
+        Any other form, zero, more than :data:`MAX_TRIALS` trials or more than
+        :data:`MAX_SECONDS`; the message names the problem and the accepted forms.
     """
     cleaned = str(text).strip().lower()
+    problem = "not understood"
     if match := _TRIALS.fullmatch(cleaned):
         trials = int(match.group(1))
         if 1 <= trials <= MAX_TRIALS:
             return SearchBudget(trials=trials)
+        problem = "zero trials" if trials == 0 else f"more than {MAX_TRIALS:,} trials"
     elif match := _TIME.fullmatch(cleaned):
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        if seconds > 0:
+        if 0 < seconds <= MAX_SECONDS:
             return SearchBudget(seconds=seconds)
+        problem = "no time at all" if seconds == 0 else "longer than a week"
+    elif _LONG_NUMBER.fullmatch(cleaned):
+        problem = "far too large"
     raise ConfigurationError(
-        f"Unknown search budget {text!r}: give {_FORMS}, above zero and at most "
-        f"{MAX_TRIALS:,} trials."
+        f"Search budget {_shown(text)} is {problem}: give {_FORMS}, above zero and at most "
+        f"{MAX_TRIALS:,} trials or a week."
     )
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message, cut to 40 characters."""
+    text = str(text)
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
