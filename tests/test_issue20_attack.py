@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +29,7 @@ from prod2vec.progress import Stages
 from prod2vec.search import MAX_TRIALS, parse_budget
 from prod2vec.search.budget import MAX_SECONDS
 from prod2vec.serving import SessionScorer
+from tests.interrupting import interrupt_pipeline
 from tests.synthetic import shopping_events, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,34 +107,12 @@ def test_a_search_seed_with_a_search_is_accepted(events: Path, tmp_path: Path) -
 # --- Ctrl-C during the search -------------------------------------------------------------
 
 
-def sigint_as_in_a_terminal() -> None:
-    """Let SIGINT interrupt, even where the tests run with it ignored (a background job)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_sigint_during_the_search_stops_cleanly(tmp_path: Path) -> None:
     events = write_csv(shopping_events(users=600, events=12), tmp_path / "events.csv")
-    out, log = tmp_path / "out", tmp_path / "stderr.txt"
-    command = [sys.executable, "-m", "prod2vec", "pipeline", "--input", str(events), "--out",
-               str(out), "--search-budget", str(MAX_TRIALS)]  # fmt: skip
-    environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=environment,
-            cwd=tmp_path,
-            preexec_fn=sigint_as_in_a_terminal,
-        )
-        deadline = time.monotonic() + 120
-        while f"  trial 2/{MAX_TRIALS}:" not in log.read_text():
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        time.sleep(0.5)  # inside a later trial
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 130
-    text = log.read_text()
+    out = tmp_path / "out"
+    arguments = ["--input", str(events), "--out", str(out), "--search-budget", str(MAX_TRIALS)]
+    # inside a later trial
+    text = interrupt_pipeline(arguments, f"  trial 2/{MAX_TRIALS}:", 0.5, tmp_path)
     assert "Traceback" not in text
     lines = text.splitlines()
     assert lines[-1] == f"interrupted: nothing was written to {out}"

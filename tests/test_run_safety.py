@@ -34,6 +34,7 @@ from prod2vec.outputs.atomic import (
 )
 from prod2vec.outputs.export import save_keyed_vectors, text_export_collisions
 from prod2vec.outputs.run_folder import MARKER, RunFolder
+from tests.interrupting import interrupt_pipeline
 from tests.synthetic import labels_table, shopping_events, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -383,37 +384,17 @@ def test_ctrl_c_after_the_last_rename_says_the_run_is_complete(
     assert RunFolder(out).marker.is_file()
 
 
-def sigint_as_in_a_terminal() -> None:
-    """Let SIGINT interrupt, even where the tests run with it ignored (a background job)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_sigint_during_training_stops_cleanly(tmp_path: Path) -> None:
     """The real thing: SIGINT to `python -m prod2vec pipeline` in the middle of training."""
     events = write_csv(shopping_events(users=600, events=12), tmp_path / "events.csv")
     config = Configuration(word2vec={**DEFAULT_PARAMS, "epochs": 2000}).save(tmp_path / "long.json")
-    out, log = tmp_path / "out", tmp_path / "stderr.txt"
-    command = [sys.executable, "-m", "prod2vec", "pipeline", "--input", str(events), "--out",
-               str(out), "--config", str(config), "--patience", "2000"]  # fmt: skip
-    environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=environment,
-            cwd=tmp_path,
-            preexec_fn=sigint_as_in_a_terminal,
-        )
-        deadline = time.monotonic() + 120
-        while "  epoch 2:" not in log.read_text():
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        time.sleep(1.0)  # well into training: an epoch takes about 10 ms, 2,000 are planned
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 130
-    lines = log.read_text().splitlines()
-    assert "Traceback" not in log.read_text()
+    out = tmp_path / "out"
+    arguments = ["--input", str(events), "--out", str(out), "--config", str(config),
+                 "--patience", "2000"]  # fmt: skip
+    # well into training: an epoch takes about 10 ms, 2,000 are planned
+    text = interrupt_pipeline(arguments, "  epoch 2:", 1.0, tmp_path)
+    lines = text.splitlines()
+    assert "Traceback" not in text
     assert lines[-1] == f"interrupted: nothing was written to {out}"
     assert lines[-2].startswith("  epoch ")  # the one line is all it says
     assert not out.exists() and temporaries(tmp_path) == []
