@@ -69,7 +69,7 @@ from prod2vec.explore.plots import plot_context_study, plot_item_map
 from prod2vec.models.baselines import CoOccurrence
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.word2vec import Word2VecRecommender
-from prod2vec.notebook_checks import EXACT, METRIC, NEIGHBOURS, SMALL_COUNT, record
+from prod2vec.notebook_checks import EXACT, METRIC, NEIGHBOURS, SMALL_COUNT, record, record_results
 from prod2vec.online_retail import item_descriptions, to_interactions
 from prod2vec.online_retail.explore_settings import SEGMENT_MIX, SPEND_COLUMNS, STOP_WORDS
 from prod2vec.online_retail.reference_protocol import prepare_sessions
@@ -388,6 +388,8 @@ best_rules = {model.name: choose_rule(context_table, model.name) for model in (t
 rules = {model.name: choose_rule(context_table, model.name, margin=CONTEXT_MARGIN)
          for model in (tuned, counting)}  # fmt: skip
 by_rule = context_table.set_index(["model", "rule"])[recall]
+for name, rule in rules.items():
+    record(f"{name}: the context rule chosen", rule.label, EXACT)
 pd.DataFrame(
     {
         "last item": [by_rule[name, "last item"] for name in rules],
@@ -409,6 +411,7 @@ mean_of_ten = context_results_table(
 )
 context_test = pd.concat([chosen, mean_of_ten], ignore_index=True)
 context_test = context_test.assign(model=context_test["model"] + ", " + context_test["rule"])
+record_results(context_test)
 wide_table(context_test.drop(columns="rule"))
 
 # %% [markdown]
