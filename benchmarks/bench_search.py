@@ -22,6 +22,7 @@ Prints the figures and writes them to ``benchmarks/results/bench_search.json``.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,13 @@ from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import results_table
 from prod2vec.online_retail import reference_protocol
 from prod2vec.online_retail.reader import read_online_retail
-from prod2vec.pipeline import PipelineSettings, run_pipeline, train_early_stopped
+from prod2vec.pipeline import (
+    PipelineSettings,
+    make_sessions,
+    run_pipeline,
+    split_for,
+    train_early_stopped,
+)
 from prod2vec.progress import Stages
 from prod2vec.search import DEFAULT_BUDGET
 
@@ -109,7 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     searched = result.search
     sweep = pd.read_csv(SWEEP).sort_values("trial_id", kind="stable")
     finalist = Configuration.load(FINALIST)
-    split = reference_protocol.prepare_sessions().split
+    # the pipeline's own split of the table read above (its report already counted the drops)
+    split = split_for(make_sessions(interactions, copy.deepcopy(quality), settings), settings)
     trained = train_early_stopped(split, finalist, settings)
     finalist_test = results_table([trained.model], split.test, k=k)
     figures: dict[str, Any] = {

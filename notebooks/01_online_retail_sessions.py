@@ -45,6 +45,7 @@ from prod2vec.online_retail import (
     to_interactions,
 )
 from prod2vec.online_retail.reference_protocol import N_TEST, N_VALIDATION, SPLIT_SEED
+from prod2vec.online_retail.task_profile import pair_profile, profile_shares
 from prod2vec.plots import plot_item_popularity, plot_session_lengths, save_figure
 
 pd.set_option("display.width", 120)
@@ -91,11 +92,21 @@ rule_violations(raw).to_frame()
 # Product StockCodes are five digits with an optional letter for the variant (`85123A`,
 # `84029G`, `15056BL`). Every code that does not start with five digits is a service line, as
 # their descriptions show, so the rule that removes them is "keep StockCodes that start with
-# five digits". Most of these rows have no customer anyway; those that do (postage above all)
-# would otherwise become the most "popular product" of many sessions.
+# five digits". Does it matter, once rows without a customer are gone? The table counts, for
+# each service code, its rows and how many of them have a customer:
 
 # %%
-non_product_codes(raw).head(15)
+service_codes = non_product_codes(raw)
+print(
+    f"{service_codes['rows_with_customer'].sum():,} of {service_codes['rows'].sum():,} "
+    "service rows have a customer"
+)
+service_codes.head(15)
+
+# %% [markdown]
+# It does: most service rows have a customer, and so stay in any recipe that only drops rows
+# without one. Postage above all (`POST`: 1,196 of 1,256 rows) becomes one of the most
+# "popular products" of the sessions; the popularity table below shows it.
 
 # %% [markdown]
 # ## Two cleaning recipes
@@ -139,18 +150,28 @@ pd.DataFrame({recipe: corpus_stats(found) for recipe, found in sessions.items()}
 #
 # ### Popularity: a long tail
 #
-# A few products are bought very often and most are bought rarely. This matters twice: a
-# "recommend the most popular items" baseline is hard to beat on accuracy alone, and rare items
-# get few training examples, so their embeddings are noisy.
+# How evenly are purchases spread over the catalogue? This matters twice: where a few products
+# take most purchases, a "recommend the most popular items" baseline is hard to beat on
+# accuracy alone; and rare items get few training examples, so their embeddings are noisy.
 
 # %%
 figure = plot_item_popularity(sessions["reference"], title="Online Retail, reference recipe")
 save_figure(figure, "item_popularity")
 plt.show()
+purchases = item_counts(sessions["reference"])
+top_tenth = purchases.head(len(purchases) // 10).sum() / purchases.sum()
+print(f"the top 10% of products take {top_tenth:.0%} of all purchases")
+print(f"the median product is bought {purchases.median():.0f} times")
+print(f"{(purchases < 5).mean():.0%} of products are bought fewer than 5 times")
+
+# %% [markdown]
+# The tail is long but not empty: the top tenth of the catalogue takes 46% of all purchases,
+# yet the median product is still bought 49 times. The rare products, 13% of the catalogue
+# bought fewer than five times, are where embeddings will be least reliable.
 
 # %%
 descriptions = item_descriptions(raw)
-top_items = item_counts(sessions["reference"]).head(10).rename("purchases").rename_axis("item")
+top_items = purchases.head(10).rename("purchases").rename_axis("item")
 top_items.to_frame().join(descriptions)
 
 # %% [markdown]
@@ -172,15 +193,34 @@ pd.DataFrame({recipe: series.describe() for recipe, series in lengths.items()}).
 # %% [markdown]
 # ### One customer's session
 #
-# Here are the first purchases of one customer, with the product names. Sessions mix
-# themes (hearts, lanterns, bags) and repeat items; the next item is often related to the
-# previous one, which is what the models will exploit.
+# What does a sentence look like? Here are the first twelve purchases of one customer, with
+# the product names, and how many invoices (baskets) they and the whole session span.
 
 # %%
 customer = sessions["reference"].index[0]
-first_purchases = sessions["reference"].loc[customer][:12]
-print(f"customer {customer}: {len(sessions['reference'].loc[customer])} items")
-describe_items(first_purchases, descriptions)
+session = sessions["reference"].loc[customer]
+invoices = (
+    cleaned["reference"]
+    .loc[lambda rows: rows["CustomerID"] == customer]
+    .sort_values("InvoiceDate", kind="stable")["InvoiceNo"]
+)
+print(
+    f"customer {customer}: {len(session)} items, {len(set(session))} distinct, "
+    f"in {invoices.nunique()} invoices; the first 12 in {invoices.head(12).nunique()}"
+)
+describe_items(session[:12], descriptions)
+
+# %% [markdown]
+# The first twelve lines are one basket, and in it variants of one product follow each other:
+# a drawer knob in six colours, then an alarm clock in two. The next item is often a close
+# relative of the previous one, which is what the models will exploit. Items also come back:
+# this customer bought 103 distinct items in 182 lines. Over all sessions:
+
+# %%
+repeated_lines = sessions["reference"].map(lambda items: len(items) - len(set(items)))
+print(f"sessions that buy some item more than once: {(repeated_lines > 0).mean():.0%}")
+repeated_share = repeated_lines.sum() / lengths["reference"].sum()
+print(f"lines that repeat an item bought before: {repeated_share:.0%}")
 
 # %% [markdown]
 # To Word2Vec the corpus is simply a list of sentences of tokens:
@@ -237,5 +277,26 @@ repeats = (split.test["query"] == split.test["target"]).mean()
 print(f"test pairs whose target repeats the query: {repeats:.1%}")
 
 # %% [markdown]
+# ## The task as it is
+#
+# "What did the customer buy next" sounds like a question about taste. Before any model, it is
+# worth looking at what the held-out pairs are in the transaction log. Each pair is the last
+# two rows of a customer's session, so we can ask of each: are query and target lines of one
+# invoice, and is the target a product at all, or a cancellation line (an invoice starting with
+# `C`, which the `reference` recipe keeps) or postage? (`prod2vec.online_retail.task_profile`
+# finds the rows and flags them with the cleaning rules' own definitions.)
+
+# %%
+test_profile = pair_profile(cleaned["reference"], split.test)
+profile_shares(test_profile).round(3)
+
+# %% [markdown]
+# Of the 1,000 test pairs, 883 (88.3%) are two consecutive lines of one invoice: the target
+# was in the same basket as the query, and "next" is the order in which the basket's lines were
+# listed. Only 117 pairs cross to a later invoice, and 61.5% of their targets are cancellation
+# lines; over all pairs, 12.5% of the targets are cancellations and 4.5% postage. So the task
+# rewards knowing which products are listed next to each other in a basket, which is why the
+# next notebook's counts of items at most one or two positions apart are hard to beat.
+#
 # **Next:** [2. Baselines](02_baselines.ipynb) measures how far simple counting gets on this
 # split, before we train any embedding.

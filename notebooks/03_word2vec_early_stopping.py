@@ -20,26 +20,11 @@
 # product such that products bought near each other get similar vectors. To recommend the next
 # item, take the last purchase and return its nearest neighbours by cosine similarity.
 #
-# This notebook trains such a model on the split of [notebook 1](01_online_retail_sessions.ipynb),
-# shows why Gensim's defaults are the wrong starting point for purchase data, watches training
-# with callbacks, stops it when the validation metric stops improving, and puts the result on
-# the scoreboard of [notebook 2](02_baselines.ipynb).
-#
-# **Reproducibility.** Training uses one worker thread and a fixed seed, so on one machine every
-# run of this notebook gives the same vectors, bit for bit (more workers are faster but update
-# in a varying order). Across machines it does not. Gensim's training loops call BLAS (`sdot`,
-# `saxpy`) through SciPy's OpenBLAS, which picks its kernels for the CPU it runs on, and kernels
-# that add up in a different order give vectors that differ in the last bits. Everything
-# computed from them may then differ a little: the loss in its sixth significant digit, a
-# metric in its fourth decimal, the eighth neighbour of a product. So the figures below are
-# reproducible on any CPU *within stated tolerances*. Each cell whose output comes from training
-# `record`s its key figures (invisibly), and the project's tests re-run this notebook and check
-# them: Recall@10 and MRR@10 within 0.01, the best epoch and the epochs run within 5, the loss
-# within 1%, a list of neighbours sharing at least 75% of its items (`prod2vec.notebook_checks`;
-# CI runs the check under two different OpenBLAS kernels). Everything else, from the data to the
-# counting baselines, is exact and checked exactly. Gensim 4 draws the initial vectors from a
-# seeded numpy generator, not from Python's `hash()`, so `PYTHONHASHSEED` does not change them
-# (a test checks both); the project's `make` commands fix it all the same.
+# This notebook trains such a model on the split of [notebook 1](01_online_retail_sessions.ipynb):
+# first in plain Gensim, in a few lines you can copy, then with the `prod2vec` package. It shows
+# why Gensim's defaults are the wrong starting point for purchase data, watches training with
+# callbacks, stops it when the validation metric stops improving, and puts the result on the
+# scoreboard of [notebook 2](02_baselines.ipynb).
 
 # %%
 import json
@@ -82,13 +67,112 @@ print(f"{train_stats['sessions']:,} sentences, {train_stats['tokens']:,} tokens"
 print("first sentence:", split.train[0][:10], "...")
 
 # %% [markdown]
+# ## Word2Vec in plain Gensim
+#
+# All it takes is Gensim. Two callbacks first. Gensim calls a `CallbackAny2Vec` at the start and
+# end of every epoch; the first computes validation Recall@10 from the live vectors, with
+# numpy: for each validation pair, is the target among the 10 items nearest to the query by
+# cosine similarity (the query itself excluded)? The second watches it and asks to stop once
+# Recall@10 has not risen by at least `min_delta` above its best for `patience` epochs.
+
+# %%
+import numpy as np
+from gensim.models import Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+
+
+class ValidationRecall(CallbackAny2Vec):
+    """Recall@10 on (query, target) validation pairs after every epoch."""
+
+    def __init__(self, pairs, k=10):
+        self.pairs, self.k, self.history = pairs, k, []
+
+    def on_epoch_end(self, model):
+        wv = model.wv
+        unit = wv.vectors / np.linalg.norm(wv.vectors, axis=1, keepdims=True)
+        known = self.pairs["query"].isin(wv.key_to_index)
+        queries = [wv.key_to_index[item] for item in self.pairs["query"][known]]
+        scores = unit[queries] @ unit.T
+        scores[np.arange(len(queries)), queries] = -np.inf  # never recommend the query
+        top_k = np.argpartition(-scores, self.k, axis=1)[:, : self.k]
+        targets = [wv.key_to_index.get(item, -1) for item in self.pairs["target"][known]]
+        hits = (top_k == np.array(targets)[:, None]).any(axis=1)
+        self.history.append(hits.sum() / len(self.pairs))  # unknown items are misses
+
+
+class StopWhenFlat(CallbackAny2Vec):
+    """Sets `stop` once Recall@10 has not beaten its best by `min_delta` for `patience` epochs."""
+
+    def __init__(self, recall, patience=2, min_delta=0.005):
+        self.recall, self.patience, self.min_delta = recall, patience, min_delta
+        self.best, self.epochs_since_best, self.stop = -np.inf, 0, False
+
+    def on_epoch_end(self, model):
+        latest = self.recall.history[-1]
+        if latest >= self.best + self.min_delta:
+            self.best, self.epochs_since_best = latest, 0
+        else:
+            self.epochs_since_best += 1
+        self.stop = self.epochs_since_best >= self.patience
+
+
+# %% [markdown]
+# Gensim has no way to stop: a callback can only watch, and one `train()` call runs all its
+# epochs. So the honest way is to call `train()` once per epoch and `break` when the stopper
+# says so. Within one call Gensim lowers the learning rate linearly from `start_alpha` to
+# `end_alpha`; calling it per epoch, we pass each call its slice of one linear schedule over
+# all planned epochs, else the rate would restart at `alpha` every epoch. The settings are
+# those that matter for items: skip-gram (`sg=1`), negative sampling (`negative`, and
+# `ns_exponent`, how it favours popular items), the `window` of neighbours, subsampling of
+# frequent items (`sample`), every product kept (`min_count=1`). One worker and a seed make a
+# run repeatable. A small budget here: 10 planned epochs. (From here on, a cell whose numbers
+# come from training also `record`s them, invisibly, for the tests: see *Reproducibility* at
+# the end.)
+
+# %% tags=["nbval-ignore-output"]
+planned_epochs = 10
+model = Word2Vec(
+    sg=1, negative=5, ns_exponent=0.75, window=5, sample=1e-3, min_count=1,
+    vector_size=64, epochs=planned_epochs, workers=1, seed=42,
+)
+model.build_vocab(split.train)
+recall = ValidationRecall(split.validation)
+stopper = StopWhenFlat(recall, patience=2, min_delta=0.005)
+alphas = np.linspace(model.alpha, model.min_alpha, planned_epochs + 1)  # one linear decay
+for epoch in range(planned_epochs):
+    model.train(
+        split.train, total_examples=model.corpus_count, epochs=1,
+        start_alpha=alphas[epoch], end_alpha=alphas[epoch + 1], callbacks=[recall, stopper],
+    )
+    print(f"epoch {epoch + 1}: learning rate {alphas[epoch]:.4f} to {alphas[epoch + 1]:.4f}, "
+          f"validation Recall@10 {recall.history[-1]:.3f}")
+    if stopper.stop:
+        break
+print(f"ran {len(recall.history)} of {planned_epochs} planned epochs")
+record("plain Gensim: epochs run", len(recall.history), EPOCHS)
+record("plain Gensim: validation Recall@10 of epoch 1", recall.history[0], METRIC)
+record("plain Gensim: validation Recall@10 of the last epoch", recall.history[-1], METRIC)
+
+# %% [markdown]
+# That is a working early-stopped Word2Vec, and for many uses enough. The package wraps the
+# same loop (`prod2vec.models.word2vec.train_word2vec`) because each piece is easy to get
+# wrong. Call `train()` per epoch without `start_alpha` and `end_alpha` and Gensim decays the
+# learning rate from `alpha` to `min_alpha` within every epoch, instead of once over all the
+# planned epochs: the package computes the schedule once and gives each call its slice. Its
+# early stopper keeps a copy of the best epoch's weights and puts them back when training
+# ends, where the loop above keeps the last epoch's. And its recommender can also score with
+# the output weights (`syn1neg`), which notebook 4 searches. The rest of this notebook uses the
+# package.
+
+# %% [markdown]
 # ## Out of the box, and why the defaults are wrong here
 #
 # Gensim's defaults were chosen for large text corpora. Side by side with the project's starting
 # point for purchase data:
 
 # %%
-pd.DataFrame({"Gensim default": OUT_OF_THE_BOX, "prod2vec default": DEFAULT_PARAMS}).astype(str)
+defaults = pd.DataFrame({"Gensim default": OUT_OF_THE_BOX, "prod2vec default": DEFAULT_PARAMS})
+defaults.map("{:g}".format)
 
 # %% [markdown]
 # * **`min_count=5`** silently drops every product bought fewer than five times. A dropped
@@ -121,8 +205,7 @@ unknown.to_frame("count")
 # %% [markdown]
 # ## Watching training: three callbacks
 #
-# Gensim calls a `CallbackAny2Vec` at the start and end of every epoch. `prod2vec.models.callbacks`
-# has three:
+# The package's callbacks, in `prod2vec.models.callbacks`, are three:
 #
 # * **`MetricLogger`** computes validation Recall@10 and MRR@10 after every epoch from the
 #   model's *live* vectors. It does not deep-copy the model and does not call `most_similar` a
@@ -152,17 +235,14 @@ pd.Series(benchmark, name="bench_epoch_eval").to_frame()
 # %% [markdown]
 # ## Stopping for real, and the learning rate
 #
-# Gensim cannot end a `train()` call early: a callback may only watch. So `train_word2vec`
-# calls `train()` once per epoch, and between epochs checks whether a callback asked to stop.
-#
-# That raises a subtle point. Within one `train()` call, Gensim lowers the learning rate
-# linearly from `alpha` to `min_alpha` over the call's epochs. One epoch per call would restart
-# that decay every epoch, so instead `train_word2vec` computes the linear schedule over the
-# *planned* epochs and gives each call its slice: run to the end, it is exactly Gensim's
-# schedule. A run that stops early stops at a higher learning rate than a full run would reach.
-# We accept that, for two reasons: early stopping then keeps the vectors of the best epoch, not
-# the last, and the number of planned epochs (so how fast the rate falls) is a hyperparameter
-# that the search of a later notebook tunes. Here is the schedule for 30 planned epochs:
+# As in the plain loop above, `train_word2vec` calls `train()` once per epoch, and between
+# epochs checks whether a callback asked to stop. It computes the linear schedule over the
+# *planned* epochs and gives each call its slice: run to the end, it is exactly the schedule
+# Gensim would use in one call. A run that stops early stops at a higher learning rate than a
+# full run would reach. We accept that, for two reasons: early stopping then keeps the vectors
+# of the best epoch, not the last, and the number of planned epochs (so how fast the rate
+# falls) is a hyperparameter that the search of a later notebook tunes. Here is the schedule
+# for 30 planned epochs:
 
 # %%
 schedule = linear_alpha_schedule(DEFAULT_PARAMS["alpha"], DEFAULT_PARAMS["min_alpha"], 30)
@@ -174,7 +254,6 @@ print(schedule[[0, 9, 19, 29, 30]].round(5))
 #
 # The project's defaults (skip-gram, 64 dimensions, window 5, every product kept), 30 planned
 # epochs, patience 5. The `MetricLogger` must come before the `EarlyStopping` that reads it.
-# From here on, cells whose numbers come from training also `record` them for the tests.
 
 # %% tags=["nbval-ignore-output"]
 metrics = MetricLogger(split.validation, k=10)
@@ -303,3 +382,17 @@ print("query:", product, descriptions[product])
 neighbours = early_stopped.recommend([product], k=8)[0]
 record("neighbours of the most popular product", neighbours, NEIGHBOURS)
 describe_items(neighbours, descriptions)
+
+# %% [markdown]
+# ## Reproducibility
+#
+# Training uses one worker thread and a fixed seed, so on one machine every run of this
+# notebook gives the same vectors, bit for bit. Across CPUs the last bits may differ: Gensim
+# calls BLAS through SciPy's OpenBLAS, whose kernels depend on the CPU and add up in different
+# orders, and what is computed from the vectors then differs a little (a metric in its fourth
+# decimal, the eighth neighbour of a product). So each cell whose output comes from
+# training `record`s its key figures, and the tests re-run the notebook and check them within
+# stated tolerances (`prod2vec.notebook_checks`: Recall@10 and MRR@10 within 0.01, epochs within
+# 5, the loss within 1%, neighbours sharing 75% of their items), everything else exactly.
+# `PYTHONHASHSEED` does not change Gensim 4's initial vectors, which come from a seeded numpy
+# generator; the project's `make` commands fix it all the same.

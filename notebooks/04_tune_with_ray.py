@@ -34,7 +34,6 @@
 # %%
 import json
 import math
-import os
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -100,12 +99,128 @@ print(f"{grid_size:,} configurations of {ORIGINAL_EPOCHS} epochs each")
 # trial. It never waits for a rung to fill, which is what makes it asynchronous and keeps every
 # core busy. The price: a trial that starts slowly and would have finished first can be cut.
 #
-# ## A small live sweep
+# ## Ray Tune in plain code
 #
-# Ten configurations, up to 6 epochs, a rung after every epoch, two trials at a time, on the
-# first 1,500 training sessions so that it takes about a minute on two cores. The training
-# sessions and validation pairs go to Ray's object store once (`tune.with_parameters`); each
-# trial gets one CPU and one Gensim worker; trial processes are reused.
+# Ray Tune needs three things: a function that trains one configuration and reports its metric
+# as it goes, a space to draw configurations from, and a scheduler. The function below is
+# plain Gensim. It trains one epoch per `train()` call, with its slice of one linear
+# learning-rate schedule (as [notebook 3](03_word2vec_early_stopping.ipynb) explains), and
+# after every epoch reports validation Recall@10 with `tune.report`. Each report is a point
+# where ASHA may stop the trial. Recall@10 is computed with numpy: is the target among the 10
+# items nearest to the query by cosine similarity?
+
+# %%
+import os
+import tempfile
+
+import numpy as np
+import ray
+from gensim.models import Word2Vec
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+from ray.tune.search import BasicVariantGenerator
+
+
+def validation_recall(wv, pairs, k=10):
+    """Share of (query, target) pairs whose target is among the query's k nearest items."""
+    unit = wv.vectors / np.linalg.norm(wv.vectors, axis=1, keepdims=True)
+    known = pairs["query"].isin(wv.key_to_index)
+    queries = [wv.key_to_index[item] for item in pairs["query"][known]]
+    scores = unit[queries] @ unit.T
+    scores[np.arange(len(queries)), queries] = -np.inf  # never recommend the query
+    top_k = np.argpartition(-scores, k, axis=1)[:, :k]
+    targets = [wv.key_to_index.get(item, -1) for item in pairs["target"][known]]
+    return (top_k == np.array(targets)[:, None]).any(axis=1).sum() / len(pairs)
+
+
+def trainable(config, sessions, pairs):
+    """One trial: Word2Vec with the trial's config, validation Recall@10 reported every epoch."""
+    epochs = config["epochs"]
+    model = Word2Vec(
+        sg=1, min_count=1, vector_size=config["vector_size"], window=config["window"],
+        negative=config["negative"], ns_exponent=config["ns_exponent"], epochs=epochs,
+        workers=1, seed=0,
+    )
+    model.build_vocab(sessions)
+    alphas = np.linspace(model.alpha, model.min_alpha, epochs + 1)
+    for epoch in range(epochs):
+        model.train(
+            sessions, total_examples=model.corpus_count, epochs=1,
+            start_alpha=alphas[epoch], end_alpha=alphas[epoch + 1],
+        )
+        tune.report({"epoch": epoch + 1, "recall_at_10": validation_recall(model.wv, pairs)})
+
+
+# %% [markdown]
+# Then the search: four configurations drawn from the space (seeded, so that every run draws
+# the same four), 3 epochs each, on the first 1,500 training sessions. ASHA with a grace period
+# of 1 and a reduction factor of 2 sets rungs at epochs 1 and 2; a trial passes a rung only if
+# it is in the top half of the trials that reached it so far. `tune.with_parameters` puts the
+# sessions and validation pairs into Ray's object store once, rather than into every trial's
+# config. Ray starts on this machine with its two CPUs, one per trial, and keeps its files in
+# a temporary folder.
+
+# %% tags=["nbval-ignore-output"]
+os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # Tune's older console output, which verbose=0 silences
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+ray_storage = tempfile.TemporaryDirectory()
+tuner = tune.Tuner(
+    tune.with_parameters(trainable, sessions=split.train[:1500], pairs=split.validation),
+    param_space={
+        "vector_size": tune.choice([32, 64]),
+        "window": tune.randint(2, 11),
+        "negative": tune.randint(3, 16),
+        "ns_exponent": tune.uniform(-1.0, 1.0),
+        "epochs": 3,
+    },
+    tune_config=tune.TuneConfig(
+        metric="recall_at_10",
+        mode="max",
+        num_samples=4,
+        scheduler=ASHAScheduler(max_t=3, grace_period=1, reduction_factor=2),
+        search_alg=BasicVariantGenerator(random_state=0),
+    ),
+    run_config=tune.RunConfig(storage_path=ray_storage.name, name="plain_tune", verbose=0),
+)
+results = tuner.fit()
+print(f"{len(results)} trials, {results.num_errors} errors")
+record("plain Tune: trials", len(results), EXACT)
+record("plain Tune: errors", results.num_errors, EXACT)
+
+# %% [markdown]
+# `tuner.fit()` returns a `ResultGrid`, one `Result` per trial. `get_best_result` picks a
+# trial by the metric; `scope="all"` compares each trial's best epoch rather than its last.
+# `get_dataframe` has one row per trial with its last report and its config; each result's
+# `metrics_dataframe` has all its reports. All of it is read from memory and from Ray's JSON
+# result files, never by restoring the Tuner.
+
+# %% tags=["nbval-ignore-output"]
+best_result = results.get_best_result(scope="all")
+print("best config:", best_result.config)
+print(f"its best validation Recall@10: {best_result.metrics_dataframe['recall_at_10'].max():.3f}")
+first_epoch_recalls = [result.metrics_dataframe["recall_at_10"].iloc[0] for result in results]
+drawn_configs = ["{vector_size}/{window}/{negative}".format(**result.config) for result in results]
+record("plain Tune: configurations (vector_size/window/negative)", drawn_configs, EXACT)
+record("plain Tune: Recall@10 after epoch 1, by trial", first_epoch_recalls, METRIC)
+last_reports = results.get_dataframe()
+ray_storage.cleanup()
+last_reports.filter(regex="^config/|^epoch$|^recall_at_10$").round(3)
+
+# %% [markdown]
+# ASHA stopped the trials whose `epoch` is below 3. That is Ray Tune for Word2Vec, and you can
+# copy it. The package's sweep (`prod2vec.tune.sweep.run_sweep`) runs the same kind of
+# function trainable, with what a sweep you rely on needs. It draws every configuration up
+# front from a seeded space and writes each trial's epochs to JSON lines as they arrive, so an
+# interrupted sweep resumes without loading Ray's pickled state. It searches the scoring
+# (input or output vectors) as well, records each trial's CPU time, and turns the records into
+# the tables and the best configuration used below.
+#
+# ## A small live sweep with the package
+#
+# Ten configurations, up to 6 epochs, two trials at a time, on the first 1,500 training
+# sessions so that it takes about a minute on two cores. ASHA has a grace period of 1 and a
+# reduction factor of 3, so its rungs fall at epochs 1 and 3 (the next, 9, is beyond the 6
+# epochs). Each trial gets one CPU and one Gensim worker; trial processes are reused.
 
 # %% tags=["nbval-ignore-output"]
 live_settings = SweepSettings(
@@ -217,7 +332,7 @@ pd.DataFrame(
         "notebook 3 default": {name: DEFAULT_PARAMS.get(name) for name in shown},
         "best of the sweep": {name: best.word2vec.get(name) for name in shown},
     }
-).astype(str)
+).map("{:g}".format)
 
 # %%
 print(f"scoring: {best.scoring}; validation Recall@10 {best.validation['recall_at_10']:.3f}, "

@@ -16,12 +16,8 @@ from prod2vec.explore.customers import (  # noqa: E402
     next_item_recall,
     segment_profiles,
 )
-from prod2vec.explore.maps import (  # noqa: E402
-    cluster_names,
-    description_words,
-    item_map,
-    map_clusters,
-)
+from prod2vec.explore.descriptions import description_words  # noqa: E402
+from prod2vec.explore.maps import cluster_names, item_map, map_clusters  # noqa: E402
 from prod2vec.explore.neighbours import (  # noqa: E402
     TogetherCounts,
     neighbour_table,

@@ -219,6 +219,14 @@ def test_an_empty_archive_is_refused(tmp_path: Path) -> None:
     assert "an empty archive, with no arrays in it" in refusal(tmp_path)
 
 
+def test_a_compressed_archive_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    """The counting models' zip-bomb guard holds for vectors too: one shared reader."""
+    write_run(tmp_path, valid_arrays())
+    np.savez_compressed(tmp_path / "vectors.npz", **valid_arrays())
+    message = refusal(tmp_path)
+    assert "its archive cannot be read (ValueError: its member 'keys.npy' is compressed" in message
+
+
 @pytest.mark.parametrize("keep", [4, 100, 0.5, 0.9, -1])
 def test_a_truncated_archive_is_refused(tmp_path: Path, keep: float) -> None:
     path = write_run(tmp_path, valid_arrays()) / "vectors.npz"

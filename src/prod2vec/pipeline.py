@@ -25,7 +25,6 @@ from prod2vec.data.readers import QualityReport
 from prod2vec.data.sessions import SessionSplit, item_counts, sessionize, split_sessions
 from prod2vec.defaults import CONTEXT_MARGIN, MODEL_SEED, SEARCH_SEED, SPLIT_SEED, K
 from prod2vec.errors import ConfigurationError, InputDataError
-from prod2vec.evaluation.bootstrap import paired_difference_interval
 from prod2vec.evaluation.context import (
     CANDIDATE_RULES,
     ContextRule,
@@ -34,10 +33,13 @@ from prod2vec.evaluation.context import (
     measure_contexts,
 )
 from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
-from prod2vec.evaluation.results import pair_metrics, results_table
+from prod2vec.evaluation.results import (
+    pair_metrics_by_model,
+    paired_differences,
+    summarise_pair_metrics,
+)
 from prod2vec.evaluation.selection import ServedModelChoice, choose_served_model, fit_baselines
 from prod2vec.models.callbacks import EarlyStopping, MetricLogger, training_history
-from prod2vec.models.recommender import Recommender
 from prod2vec.models.word2vec import DEFAULT_PARAMS, Word2VecRecommender
 from prod2vec.outputs.export import text_export_collisions
 from prod2vec.outputs.served_model import ServedModel
@@ -352,8 +354,6 @@ def study_context(choice: ServedModelChoice, split: SessionSplit, k: int) -> Con
     on the validation pairs, for Word2Vec and the best counting model; choose each one's rule
     (the last item unless a context beats it by more than :data:`CONTEXT_MARGIN`)."""
     models = [choice.word2vec, choice.best_baseline]
-    if choice.served not in models:
-        models.append(choice.served)
     table = measure_contexts(
         models, split.validation_context, split.validation["target"], CANDIDATE_RULES, k=k
     )
@@ -361,18 +361,6 @@ def study_context(choice: ServedModelChoice, split: SessionSplit, k: int) -> Con
         model.name: choose_rule(table, model.name, k=k, margin=CONTEXT_MARGIN) for model in models
     }
     return ContextStudy(validation=table, rules=rules)
-
-
-def paired_test_difference(
-    word2vec: Word2VecRecommender, baseline: Recommender, test: pd.DataFrame, k: int
-) -> dict[str, tuple[float, float, float]]:
-    """Word2Vec minus ``baseline`` on the test pairs, per metric: mean, and the paired 95%
-    bootstrap interval (both models scored on the same resampled pairs)."""
-    ours, theirs = pair_metrics(word2vec, test, k=k), pair_metrics(baseline, test, k=k)
-    return {
-        label: paired_difference_interval([(ours[label] - theirs[label]).to_numpy()])
-        for label in (metric_label(metric, k) for metric in METRICS)
-    }
 
 
 Tuner = Callable[[SessionSplit], tuple[Configuration, pd.DataFrame]]
@@ -448,7 +436,8 @@ def run_pipeline(
         stages.step(f"serve {served.name}, given {served.rule.label}")
     with stages.stage("evaluate on the test pairs"):
         models = [trained.model, *baselines]
-        results = results_table(models, split.test, k=settings.k, say=stages.step)
+        per_pair = pair_metrics_by_model(models, split.test, k=settings.k, say=stages.step)
+        results = summarise_pair_metrics(per_pair)
         context = replace(
             context,
             test=context_results_table(
@@ -456,8 +445,8 @@ def run_pipeline(
                 context.rules, k=settings.k,
             ),
         )  # fmt: skip
-        test_difference = paired_test_difference(
-            trained.model, choice.best_baseline, split.test, settings.k
+        test_difference = paired_differences(
+            per_pair[trained.model.name], per_pair[choice.best_baseline.name]
         )
     trained_configuration = replace(
         trained.configuration,

@@ -190,7 +190,7 @@ def plot_window_sweep(sweep: pd.DataFrame, metric: str = metric_label("recall", 
     axis.set(
         xlabel="window (positions)", ylabel=f"validation {metric}", title="Choosing the window"
     )
-    axis.legend(loc="upper right")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # beside, not on, the intervals
     figure.tight_layout()
     return figure
 

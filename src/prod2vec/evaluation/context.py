@@ -38,10 +38,8 @@ from prod2vec.errors import ConfigurationError
 from prod2vec.evaluation.bootstrap import N_RESAMPLES
 from prod2vec.evaluation.metrics import metric_label, per_query_metrics
 from prod2vec.evaluation.results import summarise_pair_metrics
-from prod2vec.models.baselines import ItemToItem, MostPopular
 from prod2vec.models.ranking import ranks_in_rows
 from prod2vec.models.recommender import Recommender
-from prod2vec.models.word2vec import Word2VecRecommender, unit_vectors
 
 #: how the items of a context are weighed
 WEIGHTINGS = ("mean", "recency")
@@ -185,9 +183,8 @@ def context_scores(
     Parameters
     ----------
     model : Recommender
-        A fitted :class:`~prod2vec.models.word2vec.Word2VecRecommender`,
-        :class:`~prod2vec.models.baselines.ItemToItem` or
-        :class:`~prod2vec.models.baselines.MostPopular`.
+        A fitted model that scores weighted contexts
+        (:meth:`~prod2vec.models.recommender.Recommender.weighted_scores`).
     contexts : sequence of sequences of str
         Each context's items, oldest first.
     rule : ContextRule
@@ -239,30 +236,9 @@ def _score_batches(
     for start in range(0, weights.shape[0], per_batch):
         rows = np.arange(start, min(start + per_batch, weights.shape[0]))
         batch = weights[rows]
-        scores = _scores(model, batch)
+        scores = model.weighted_scores(batch)
         scores[np.repeat(np.arange(len(rows)), np.diff(batch.indptr)), batch.indices] = -np.inf
         yield rows, scores
-
-
-def _scores(model: Recommender, weights: sp.csr_matrix) -> np.ndarray:
-    """Dense scores of a batch of weighted contexts, as a new writable array."""
-    if isinstance(model, Word2VecRecommender):
-        # the recommender's own normalised matrices, so one item scores as recommend() does
-        unit, candidates = model._unit, model._candidates
-        context = unit_vectors(np.asarray(weights @ unit, dtype=unit.dtype))
-        scores = np.asarray(context @ candidates.T, dtype=np.float64)
-        scores[weights.getnnz(axis=1) == 0] = -np.inf
-        return scores
-    if isinstance(model, ItemToItem):
-        scores = (weights @ model.matrix_).toarray()
-        scores[scores <= 0] = -np.inf
-        return scores
-    if isinstance(model, MostPopular):
-        return np.tile(model.popularity_, (weights.shape[0], 1))
-    raise TypeError(
-        f"Context scores are defined for Word2VecRecommender, ItemToItem and MostPopular "
-        f"models, not {type(model).__name__}."
-    )
 
 
 def measure_contexts(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from prod2vec.defaults import K
-from prod2vec.evaluation.bootstrap import N_RESAMPLES, bootstrap_ci
+from prod2vec.evaluation.bootstrap import N_RESAMPLES, bootstrap_ci, paired_difference_interval
 from prod2vec.evaluation.metrics import per_query_metrics, target_ranks_in_lists
 from prod2vec.models.recommender import Recommender
 
@@ -63,13 +63,73 @@ def results_table(
     pandas.DataFrame
         Columns ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``.
     """
+    per_model = pair_metrics_by_model(models, pairs, k=k, exclude_query=exclude_query, say=say)
+    return summarise_pair_metrics(per_model, n_resamples=n_resamples, seed=seed)
+
+
+def pair_metrics_by_model(
+    models: Iterable[Recommender],
+    pairs: pd.DataFrame,
+    k: int = K,
+    exclude_query: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Each model's :func:`pair_metrics` on the same pairs, by model name.
+
+    Parameters
+    ----------
+    models : iterable of Recommender
+        Fitted models.
+    pairs : pandas.DataFrame
+        ``query`` and ``target`` columns.
+    k : int
+        The cut-off K of Recall@K and MRR@K.
+    exclude_query : bool
+        Never recommend the query item itself.
+    say : callable, optional
+        Told one line per model as it is evaluated (with its seconds).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Per model name, one column per metric and one row per pair, in the order of ``pairs``.
+    """
     per_model = {}
     for model in models:
         started = time.perf_counter()
         per_model[model.name] = pair_metrics(model, pairs, k=k, exclude_query=exclude_query)
         if say is not None:
             say(f"{model.name}: evaluated ({time.perf_counter() - started:.1f} s)")
-    return summarise_pair_metrics(per_model, n_resamples=n_resamples, seed=seed)
+    return per_model
+
+
+def paired_differences(
+    ours: pd.DataFrame, theirs: pd.DataFrame, n_resamples: int = N_RESAMPLES, seed: int = 0
+) -> dict[str, tuple[float, float, float]]:
+    """Per metric, ``ours`` minus ``theirs`` on the same pairs, with its paired interval.
+
+    Parameters
+    ----------
+    ours, theirs : pandas.DataFrame
+        Two models' per-pair metrics on the same pairs in the same order (:func:`pair_metrics`).
+    n_resamples, seed : int
+        Bootstrap resamples and their seed.
+
+    Returns
+    -------
+    dict of str to tuple of (float, float, float)
+        Per metric (column): the mean difference and its 95% paired bootstrap interval (both
+        models scored on the same resampled pairs,
+        :func:`~prod2vec.evaluation.bootstrap.paired_difference_interval`).
+    """
+    if len(ours) != len(theirs):
+        raise ValueError(f"{len(ours)} pairs against {len(theirs)}: not the same pairs.")
+    return {
+        metric: paired_difference_interval(
+            [ours[metric].to_numpy() - theirs[metric].to_numpy()], n_resamples, seed=seed
+        )
+        for metric in ours.columns
+    }
 
 
 def summarise_pair_metrics(

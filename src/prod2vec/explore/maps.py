@@ -8,7 +8,6 @@ The cosine metric matches how the vectors are compared everywhere else.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Collection
 
@@ -16,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from umap import UMAP
+
+from prod2vec.explore.descriptions import description_words
 
 
 def item_map(vectors: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
@@ -39,25 +40,6 @@ def map_clusters(coordinates: np.ndarray, n_clusters: int = 12, seed: int = 0) -
     """k-means regions of the map: a cluster number per item."""
     kmeans = KMeans(n_clusters=n_clusters, n_init=10, random_state=seed)
     return kmeans.fit_predict(coordinates)
-
-
-def description_words(description: str, stop_words: Collection[str] = ()) -> list[str]:
-    """Words of a description (letters only, upper case), without ``stop_words``.
-
-    Parameters
-    ----------
-    description : str
-        An item's label.
-    stop_words : collection of str
-        Upper-case words to leave out (words that name no kind of product).
-
-    Returns
-    -------
-    list of str
-        The words in order, repeats kept.
-    """
-    words = re.findall(r"[A-Z][A-Z']+", description.upper())
-    return [word for word in words if word not in stop_words]
 
 
 def cluster_names(
@@ -85,7 +67,8 @@ def cluster_names(
     min_items : int
         Fewest of a cluster's items a word must describe to name it.
     stop_words : collection of str
-        Upper-case words never used in a name (:func:`description_words`).
+        Upper-case words never used in a name
+        (:func:`~prod2vec.explore.descriptions.description_words`).
 
     Returns
     -------

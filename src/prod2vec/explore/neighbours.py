@@ -7,13 +7,14 @@ so some of its neighbours were never in a basket with the query at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
 
 from prod2vec.data.integer_sessions import encode_sessions
 from prod2vec.data.interactions import as_item_ids
+from prod2vec.explore.descriptions import description_words
 from prod2vec.models.baselines import session_item_counts
 from prod2vec.models.recommender import Recommender
 
@@ -99,3 +100,50 @@ def never_bought_together(model: Recommender, together: TogetherCounts, k: int =
         never += int((counts == 0).sum())
         total += len(row)
     return never / total if total else 0.0
+
+
+def shared_word_shares(
+    model: Recommender,
+    queries: Sequence[str],
+    descriptions: pd.Series,
+    stop_words: Collection[str] = (),
+    k: int = 10,
+) -> np.ndarray:
+    """Per query, the share of its top-``k`` neighbours whose description shares a word with it.
+
+    A crude but checkable reading of "the same kind of product": two lunch bags in other
+    colours share ``LUNCH`` and ``BAG``; a lunch bag and the paper cups bought with it share
+    nothing, once the words that name no kind of product (colours, patterns, "SET OF") are in
+    ``stop_words``.
+
+    Parameters
+    ----------
+    model : Recommender
+        A fitted model, asked for each query's neighbours.
+    queries : sequence of str
+        Query item ids.
+    descriptions : pandas.Series
+        Description by item id (items without one share no word).
+    stop_words : collection of str
+        Upper-case words to ignore (:func:`~prod2vec.explore.descriptions.description_words`).
+    k : int
+        Neighbours per query.
+
+    Returns
+    -------
+    numpy.ndarray
+        One share per query, NaN for a query without neighbours.
+    """
+    words = {
+        item: set(description_words(text, stop_words))
+        for item, text in descriptions.dropna().items()
+    }
+    shares = np.full(len(queries), np.nan)
+    for position, (query, row) in enumerate(
+        zip(queries, model.recommend(queries, k=k), strict=True)
+    ):
+        row = row[model.index_of(row) >= 0]
+        if len(row):
+            query_words = words.get(query, set())
+            shares[position] = np.mean([bool(query_words & words.get(item, set())) for item in row])
+    return shares

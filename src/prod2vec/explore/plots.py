@@ -105,3 +105,53 @@ def plot_context_study(table: pd.DataFrame, metric: str = metric_label("recall",
     np.atleast_1d(axes)[-1].legend(loc="lower left", fontsize=8)
     figure.tight_layout()
     return figure
+
+
+def plot_band_differences(
+    table: pd.DataFrame, reference: str, metric: str = metric_label("recall", K)
+) -> Figure:
+    """Each model's paired difference from ``reference`` within each query-frequency band.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`prod2vec.evaluation.breakdown.metrics_by_band` table.
+    reference : str
+        The model the table's differences are taken from (drawn as the zero line).
+    metric : str
+        The metric drawn, as the table names it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bands on the x axis (labelled with their number of pairs), the difference with its
+        95% interval on the y axis, one colour per model.
+    """
+    rows = table[table["metric"] == metric]
+    others = [model for model in rows["model"].unique() if model != reference]
+    bands = list(dict.fromkeys(rows["band"]))
+    pairs = rows.drop_duplicates("band").set_index("band").loc[bands, "pairs"]
+    figure, axis = plt.subplots(figsize=(7.5, 3.8))
+    offsets = np.linspace(-0.15, 0.15, len(others)) if len(others) > 1 else [0.0]
+    for offset, model in zip(offsets, others, strict=True):
+        ours = rows[rows["model"] == model].set_index("band").loc[bands]
+        below = ours["difference"] - ours["difference_low"]
+        above = ours["difference_high"] - ours["difference"]
+        axis.errorbar(
+            np.arange(len(bands)) + offset,
+            ours["difference"],
+            yerr=[below, above],
+            fmt="o",
+            capsize=4,
+            label=model,
+        )
+    labels = [f"{band}\n({count:,} pairs)" for band, count in pairs.items()]
+    axis.set_xticks(range(len(bands)), labels)
+    axis.axhline(0, color="black", linewidth=1)
+    axis.set(
+        xlabel="training purchases of the query item", ylabel=f"test {metric} minus {reference}"
+    )
+    axis.grid(axis="y", alpha=0.3)
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    figure.tight_layout()
+    return figure

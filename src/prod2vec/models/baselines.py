@@ -57,6 +57,9 @@ class MostPopular(CountingModel):
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.popularity_, (len(query_index), len(self.popularity_)))
 
+    def weighted_scores(self, weights: sp.csr_matrix) -> np.ndarray:
+        return np.tile(self.popularity_, (weights.shape[0], 1))
+
 
 class ItemToItem(CountingModel):
     """A recommender scoring items by one row of a sparse item x item matrix.
@@ -92,7 +95,14 @@ class ItemToItem(CountingModel):
         self.matrix_ = matrix
 
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
-        scores = self.matrix_[query_index].toarray()
+        return self._candidate_scores(self.matrix_[query_index])
+
+    def weighted_scores(self, weights: sp.csr_matrix) -> np.ndarray:
+        return self._candidate_scores(weights @ self.matrix_)
+
+    @staticmethod
+    def _candidate_scores(rows: sp.csr_matrix) -> np.ndarray:
+        scores = rows.toarray()
         scores[scores <= 0] = -np.inf
         return scores
 

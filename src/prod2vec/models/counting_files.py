@@ -9,8 +9,6 @@ written through a temporary file and a rename, and checked completely when it is
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ import scipy.sparse as sp
 
 from prod2vec.data.interactions import item_id_problem
 from prod2vec.errors import ModelFileError
+from prod2vec.models.archives import READ_ERRORS, read_uncompressed_npz
 from prod2vec.models.baselines import (
     AssociationRules,
     CoOccurrence,
@@ -102,18 +101,8 @@ def load_counting_model(path: str | Path) -> CountingModel:
     if not path.is_file():
         raise ModelFileError(f"No counting model at {path}: {_RESAVE}")
     try:
-        with zipfile.ZipFile(path) as archive:
-            compressed = [
-                member.filename
-                for member in archive.infolist()
-                if member.compress_type != zipfile.ZIP_STORED
-            ]
-        if compressed:
-            # save_counting_model never compresses: memory stays bounded by the file's size
-            raise ValueError(f"its member {compressed[0]!r} is compressed")
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, MemoryError) as error:
+        arrays = read_uncompressed_npz(path)
+    except READ_ERRORS as error:
         raise ModelFileError(
             f"{path} is not a counting model file: it cannot be read as an uncompressed .npz "
             f"archive without pickle ({type(error).__name__}: {error}). Nothing in it was run. "

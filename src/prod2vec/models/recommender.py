@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from prod2vec.data.interactions import as_item_ids
 from prod2vec.defaults import K
@@ -57,6 +58,23 @@ class Recommender(ABC):
     @abstractmethod
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         """Dense ``(len(query_index), n_items)`` float scores; ``-inf`` marks non-candidates."""
+
+    def weighted_scores(self, weights: sp.csr_matrix) -> np.ndarray:
+        """Dense scores of weighted contexts: each row of ``weights`` mixes catalogue items.
+
+        Parameters
+        ----------
+        weights : scipy.sparse.csr_matrix
+            ``(n_contexts, n_items)`` weights, columns in ``items_`` order. A row with one
+            entry of weight 1 scores as a query of that item does.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_contexts, n_items)`` float scores, a new writable array; ``-inf`` marks
+            non-candidates (an empty row has no candidates unless the model ignores queries).
+        """
+        raise TypeError(f"{type(self).__name__} does not score weighted contexts.")
 
     def _set_catalogue(self, items: np.ndarray) -> None:
         self.items_ = np.asarray(items, dtype=str)

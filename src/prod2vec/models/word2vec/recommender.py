@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from gensim.models import KeyedVectors
 from gensim.models.callbacks import CallbackAny2Vec
 
@@ -134,3 +135,10 @@ class Word2VecRecommender(Recommender):
 
     def _scores(self, query_index: np.ndarray) -> np.ndarray:
         return self._unit[query_index] @ self._candidates.T
+
+    def weighted_scores(self, weights: sp.csr_matrix) -> np.ndarray:
+        # the context vector is normalised like a query's, so one item scores as _scores does
+        context = unit_vectors(np.asarray(weights @ self._unit, dtype=self._unit.dtype))
+        scores = np.asarray(context @ self._candidates.T, dtype=np.float64)
+        scores[weights.getnnz(axis=1) == 0] = -np.inf
+        return scores

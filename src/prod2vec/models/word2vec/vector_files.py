@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +9,7 @@ from gensim.models import KeyedVectors
 
 from prod2vec.data.interactions import item_id_problem
 from prod2vec.errors import ModelFileError
+from prod2vec.models.archives import READ_ERRORS, read_uncompressed_npz
 from prod2vec.models.word2vec.recommender import training_counts
 from prod2vec.outputs.atomic import atomic_path
 
@@ -139,17 +138,16 @@ def _read_vector_file(path: str | Path) -> dict[str, np.ndarray]:
     if not_an_archive := _not_an_archive(start):
         raise _foreign(path, not_an_archive)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = archive.files
-            arrays = {name: archive[name] for name in _REQUIRED + _OPTIONAL if name in names}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, MemoryError) as error:
+        stored = read_uncompressed_npz(path)
+    except READ_ERRORS as error:
         raise _foreign(
             path,
             f"its archive cannot be read ({type(error).__name__}: {error}), as when a copy is "
-            "truncated or damaged, or an array would need pickle",
+            "truncated, damaged or compressed, or an array would need pickle",
         ) from error
-    if not names:
+    if not stored:
         raise _foreign(path, "an empty archive, with no arrays in it")
+    arrays = {name: stored[name] for name in _REQUIRED + _OPTIONAL if name in stored}
     if problem := _arrays_problem(arrays):
         message, fix = problem
         raise VectorFileError(f"{path} is not a valid vectors file: {message}. {fix}")
