@@ -10,10 +10,12 @@ from gensim.models import KeyedVectors
 pytest.importorskip("umap")  # the explore extra; make setup installs it
 
 from prod2vec.explore.customers import (  # noqa: E402
+    centred,
     choose_segments,
     customer_vectors,
+    look_alike_overlap,
     most_similar_customers,
-    next_item_recall,
+    next_item_metrics,
     segment_profiles,
 )
 from prod2vec.explore.descriptions import description_words  # noqa: E402
@@ -95,8 +97,39 @@ def test_next_item_recall_and_look_alikes() -> None:
     histories = pd.Series({"ann": ["x"], "bob": ["y"], "cy": ["x", "x"]})
     customers = customer_vectors(histories, vectors)
     targets = pd.Series({"ann": "x", "bob": "x", "cy": "nope"})
-    assert next_item_recall(customers, targets, vectors, k=1) == pytest.approx(1 / 3)
+    metrics = next_item_metrics(customers, targets, vectors, k=1)
+    assert metrics["Recall@1"].tolist() == [1.0, 0.0, 0.0]  # cy's target is unknown: a miss
+    assert list(metrics.index) == ["ann", "bob", "cy"]
     assert most_similar_customers(customers, "ann", k=1).index.tolist() == ["cy"]
+
+
+def test_centring_removes_the_taste_every_customer_shares() -> None:
+    shared = np.array([10.0, 0, 0])
+    raw = pd.DataFrame([shared + [0, 1, 0], shared + [0, -1, 0], shared + [0, 0, 1]],
+                       index=["a", "b", "c"])  # fmt: skip
+    plain = raw.div(np.linalg.norm(raw, axis=1), axis=0)
+    assert plain.loc["a"] @ plain.loc["b"] > 0.98  # alike only by what all share
+    centre = centred(plain)
+    np.testing.assert_allclose(np.linalg.norm(centre, axis=1), 1.0)
+    assert centre.loc["a"] @ centre.loc["b"] < 0
+
+
+def test_look_alike_overlap_against_random_partners() -> None:
+    vectors = pd.DataFrame(
+        [[1.0, 0], [0.99, 0.14], [0, 1.0], [0.14, 0.99], [0.7, 0.7]],
+        index=["a", "b", "c", "d", "no later purchases"],
+    )
+    later = pd.Series({"a": ["x", "y"], "b": ["x"], "c": ["z"], "d": ["z", "w"],
+                       "no later purchases": []})  # fmt: skip
+    table = look_alike_overlap(vectors, later, seed=0)
+    assert table.index.tolist() == ["a", "b", "c", "d"]
+    assert table["look_alike"].tolist() == ["b", "a", "d", "c"]
+    assert table["look_alike_overlap"].tolist() == [0.5, 0.5, 0.5, 0.5]
+    assert (table["random_overlap"] <= 0.5).all()
+    assert (table.index != table["look_alike"]).all()
+    assert sorted(table["look_alike"]) == sorted(table.index)  # here the pairs are mutual
+    with pytest.raises(ValueError, match="at least two customers"):
+        look_alike_overlap(vectors.iloc[:1], later)
 
 
 def clustered(groups: int = 4, per_group: int = 60, seed: int = 0) -> np.ndarray:

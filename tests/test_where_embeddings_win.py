@@ -114,3 +114,20 @@ def test_pmi_svd_fits_from_encoded_sessions_like_from_sessions(sessions) -> None
     direct = PmiSvd(dimensions=4).fit(sessions)
     encoded = PmiSvd(dimensions=4).fit_encoded(encode_sessions(sessions))
     np.testing.assert_array_equal(direct.vectors_, encoded.vectors_)
+
+
+def test_shared_word_shares_read_the_kind_of_product_from_descriptions() -> None:
+    from prod2vec.explore.neighbours import shared_word_shares
+    from prod2vec.models.baselines import CoOccurrence
+
+    sessions = [["bag1", "bag2", "cup"], ["bag1", "bag2"], ["cup", "bag1"], ["alone"]]
+    model = CoOccurrence(window=1).fit(sessions)
+    descriptions = pd.Series(
+        {"bag1": "RED LUNCH BAG", "bag2": "PINK LUNCH BAG", "cup": "RED PAPER CUP"}
+    )
+    shares = shared_word_shares(model, ["bag1", "cup", "alone"], descriptions, {"RED", "PINK"})
+    # bag1's neighbours: bag2 (LUNCH BAG) and cup (only RED, ignored); cup's: bag2 and bag1
+    assert shares[:2].tolist() == [0.5, 0.0]
+    assert np.isnan(shares[2])  # no neighbours
+    with_colours = shared_word_shares(model, ["cup"], descriptions)
+    assert with_colours.tolist() == [0.5]  # RED alone makes bag1 "alike"; bag2 is PINK

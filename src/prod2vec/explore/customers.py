@@ -8,7 +8,7 @@ Three weightings of a customer's purchases (each item's unit vector):
 * ``recency``: weighted ``0.5 ** (purchases since / half_life)``, so that what a customer
   bought last counts most, which is what their next purchase depends on.
 
-Which is best depends on the use, and is measured, not assumed (:func:`next_item_recall`).
+Which is best depends on the use, and is measured, not assumed (:func:`next_item_metrics`).
 Customers are grouped with k-means on unit vectors, the number of segments chosen by the
 silhouette score (:func:`choose_segments`).
 """
@@ -27,6 +27,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from prod2vec.data.interactions import ITEM, USER
+from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import per_query_metrics
 from prod2vec.models.ranking import ranks_in_rows
 from prod2vec.models.word2vec import unit_vectors
@@ -82,18 +83,116 @@ def customer_vectors(
     return pd.DataFrame(unit_vectors(totals[has_items]), index=histories.index[has_items])
 
 
-def next_item_recall(
-    customers: pd.DataFrame, targets: pd.Series, vectors: KeyedVectors, k: int = 10
-) -> float:
-    """Recall@k of each customer's next item, ranked by cosine to the customer's vector."""
-    shared = customers.index.intersection(targets.index)
+def next_item_metrics(
+    customers: pd.DataFrame, targets: pd.Series, vectors: KeyedVectors, k: int = K
+) -> pd.DataFrame:
+    """Per customer, Recall@k and MRR@k of their next item ranked by cosine to their vector.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Unit customer vectors indexed by customer (:func:`customer_vectors`).
+    targets : pandas.Series
+        Each customer's next item, indexed by customer.
+    vectors : KeyedVectors
+        The item vectors the customer vectors were built from; every item is a candidate
+        (nothing is excluded), and an unknown target is a miss.
+    k : int
+        List length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the customers in both ``customers`` and ``targets``, in ``customers``'
+        order; columns ``Recall@k`` and ``MRR@k``.
+    """
+    shared = customers.index[customers.index.isin(targets.index)]
     target_index = pd.Index(vectors.index_to_key).get_indexer(targets.loc[shared].to_numpy())
     scores = customers.loc[shared].to_numpy() @ unit_vectors(vectors.vectors).T
     ranks = np.full(len(shared), np.inf)
     known = target_index >= 0
     excluded = np.full(int(known.sum()), -1)
     ranks[known] = ranks_in_rows(scores[known], target_index[known], excluded, cutoff=k)
-    return float(per_query_metrics(ranks, k)[f"Recall@{k}"].mean())
+    return pd.DataFrame(per_query_metrics(ranks, k), index=shared)
+
+
+def centred(customers: pd.DataFrame) -> pd.DataFrame:
+    """Customer vectors minus their mean, re-normalised to unit length.
+
+    Every customer's mean vector leans towards the taste all customers share (the best
+    sellers), so uncentred vectors are all alike by cosine; centring compares what sets each
+    customer apart.
+    """
+    values = customers.to_numpy()
+    return pd.DataFrame(unit_vectors(values - values.mean(axis=0)), index=customers.index)
+
+
+def look_alike_overlap(
+    customers: pd.DataFrame, later: pd.Series, seed: int = 0, batch: int = 1024
+) -> pd.DataFrame:
+    """How much each customer's later purchases overlap their closest look-alike's, and a
+    random other customer's: does looking alike on past purchases predict future ones?
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Unit customer vectors built from purchases *before* ``later``'s.
+    later : pandas.Series
+        Each customer's later purchases (item lists), indexed by customer; customers missing
+        here, or without later purchases, are left out (as are their look-alikes).
+    seed : int
+        Seed of the random partners (a random permutation: nobody is their own partner).
+    batch : int
+        Customers scored at a time (memory grows with ``batch`` x customers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: ``look_alike`` (the closest other customer by cosine),
+        ``look_alike_overlap`` and ``random_overlap`` (Jaccard overlaps of the sets of later
+        purchases).
+    """
+    later = later[later.map(len) > 0]
+    customers = customers[customers.index.isin(later.index)]
+    if len(customers) < 2:
+        raise ValueError("Look-alikes need at least two customers with later purchases.")
+    matrix = customers.to_numpy()
+    closest = np.empty(len(matrix), dtype=np.int64)
+    for start in range(0, len(matrix), batch):
+        similarity = matrix[start : start + batch] @ matrix.T
+        rows = np.arange(similarity.shape[0])
+        similarity[rows, start + rows] = -np.inf
+        closest[start : start + batch] = similarity.argmax(axis=1)
+    # each customer's partner is the next one in a random order: nobody is their own
+    order = np.random.default_rng(seed).permutation(len(matrix))
+    random_partner = np.empty_like(order)
+    random_partner[order] = np.roll(order, -1)
+    bought = _bought_matrix(later.loc[customers.index])
+    return pd.DataFrame(
+        {
+            "look_alike": customers.index[closest],
+            "look_alike_overlap": _jaccard(bought, closest),
+            "random_overlap": _jaccard(bought, random_partner),
+        },
+        index=customers.index,
+    )
+
+
+def _bought_matrix(items: pd.Series) -> sp.csr_matrix:
+    """Binary (customers x items) matrix of which items each customer bought."""
+    lengths = items.map(len).to_numpy()
+    codes, _ = pd.factorize(np.concatenate([np.asarray(row, dtype=str) for row in items]))
+    owners = np.repeat(np.arange(len(items)), lengths)
+    matrix = sp.csr_matrix((np.ones(len(codes)), (owners, codes)))
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _jaccard(bought: sp.csr_matrix, partner: np.ndarray) -> np.ndarray:
+    """Jaccard overlap of each row's set with its partner row's."""
+    shared = np.asarray(bought.multiply(bought[partner]).sum(axis=1)).ravel()
+    sizes = np.asarray(bought.sum(axis=1)).ravel()
+    return shared / (sizes + sizes[partner] - shared)
 
 
 def most_similar_customers(customers: pd.DataFrame, customer: object, k: int = 5) -> pd.Series:
