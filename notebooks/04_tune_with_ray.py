@@ -48,11 +48,15 @@ from prod2vec.plots import save_figure
 from prod2vec.tune.analysis import (
     asha_savings,
     cheapest_within,
-    gensim_default,
     pareto_front,
     sweep_summary,
 )
-from prod2vec.tune.plots import plot_budget, plot_hyperparameter_maps, plot_learning_curves
+from prod2vec.tune.plots import (
+    HYPERPARAMETERS,
+    plot_budget,
+    plot_hyperparameter_panels,
+    plot_learning_curves,
+)
 from prod2vec.tune.space import ORIGINAL_EPOCHS, ORIGINAL_GRID
 from prod2vec.tune.sweep import SweepSettings, epoch_table, run_sweep, trial_table
 
@@ -61,8 +65,10 @@ split = prepare_sessions().split
 # %% [markdown]
 # ## The search space
 #
-# The original tutorial searched a grid over five hyperparameters of skip-gram, every product
-# kept (`sg=1`, `min_count=1`), 10 epochs each:
+# The original tutorial's code declares a grid over five hyperparameters of skip-gram, every
+# product kept (`sg=1`, `min_count=1`), 10 epochs each; the sweep its analysis then reads is
+# smaller, 539 trials over three of them (window, `ns_exponent` and `negative`). The grid as
+# declared:
 
 # %%
 pd.DataFrame(
@@ -242,9 +248,9 @@ drawn = live[["vector_size", "window", "negative"]].astype(str).agg("/".join, ax
 record("live configurations (vector_size/window/negative)", sorted(drawn), EXACT)
 record("best validation Recall@10 after one epoch", first_epochs["recall_at_10"].max(), METRIC)
 live[["vector_size", "window", "negative", "ns_exponent", "sample", "scoring", "epochs_planned",
-      "epochs_run", "best_recall_at_10", "cpu_seconds"]].style.set_uuid("live_trials").format(
-    {"ns_exponent": "{:.2f}", "sample": "{:.1e}", "best_recall_at_10": "{:.3f}", "cpu_seconds": "{:.1f}"}
-)
+      "epochs_run", "best_recall_at_10", "cpu_seconds"]].round(
+    {"ns_exponent": 2, "best_recall_at_10": 3, "cpu_seconds": 1}
+).assign(sample=live["sample"].map("{:.1e}".format))
 
 # %% [markdown]
 # Which trials ASHA stops depends on the order in which they reach a rung, and so on timing:
@@ -297,32 +303,67 @@ savings.round(3)
 sweep_summary(trials).to_frame()
 
 # %% [markdown]
-# ### Where the good configurations are
+# ### What mattered
 #
-# The original tutorial's three views of the search: mean best validation Recall@10 of the
-# trials in each cell (a stopped trial counts with the best it reached), Gensim's defaults and
-# the best configuration marked.
+# Every trial, one panel per searched setting: its best validation Recall@10 against the
+# setting's value, coloured by scoring, hollow where ASHA stopped it. The title of each panel
+# is the Spearman rank correlation between the setting and the recall over all 120 trials. Two
+# trials are marked: the sweep's best, and the configuration chosen from the finalists below
+# (the one the rest of the project uses).
 
 # %%
-best_config = {**best.word2vec}
-figure = plot_hyperparameter_maps(
-    trials, {"Gensim default": gensim_default(), "best": best_config}
+chosen = Configuration.load(hpo_dir() / "finalists" / "best.json")
+figure = plot_hyperparameter_panels(
+    trials, {"best of the sweep": best.trial_id, "chosen (finalists)": chosen.trial_id}
 )
-save_figure(figure, "tune_maps")
+save_figure(figure, "tune_hyperparameters")
 plt.show()
 
-# %% [markdown]
-# ### Which scoring?
+# %%
+recall = "best_recall_at_10"
+pd.DataFrame(
+    {
+        "Spearman with best Recall@10": trials[list(HYPERPARAMETERS)].corrwith(
+            trials[recall], method="spearman"
+        ),
+    }
+).round(2).transpose()
 
 # %%
-trials.groupby("scoring")["best_recall_at_10"].describe()[["count", "mean", "50%", "max"]].round(3)
+sample_decades = pd.cut(trials["sample"], [1e-6, 1e-5, 3e-5, 1e-4, 1e-3, 1e-2])
+trials.groupby(sample_decades, observed=True)[recall].agg(["size", "mean", "max"]).round(3)
+
+# %%
+trials.groupby("scoring").agg(
+    trials=("trial_id", "size"),
+    stopped_by_asha=("stopped_early", "mean"),
+    mean_best_recall=(recall, "mean"),
+    best_recall=(recall, "max"),
+).round(3)
 
 # %% [markdown]
-# The two scorings want different settings: input-input is better on average over the
-# configurations drawn, yet the single best trial scores input-output. A search that fixed the
-# scoring would have missed one or the other, which is why the scoring is part of the space.
+# One setting dominates: subsampling. Trials that drew `sample` below 3e-5 (40 of 120) discard
+# most occurrences of every product bought more than a handful of times, and learn almost
+# nothing; from 1e-4 up, the recall depends on the other settings more than on `sample`. The learning rate comes second,
+# and only weakly. The settings the original tutorial mapped, `ns_exponent`, `window` and
+# `negative`, show no rank correlation with the recall over this space: what matters for them
+# is how they combine with the others, which a random search over seven settings cannot
+# resolve with 120 trials. This is partly at odds with Caselles-Dupré et al. (2018), who found
+# `ns_exponent` decisive on music and e-commerce sessions; their data were larger, their
+# other settings held fixed. It agrees with Chamberlain et al. (2020), who found the effect of
+# each setting depends on the dataset and that a budgeted search gets most of the gain. For
+# future sweeps the `sample` range can start at 1e-4: below it lies mostly waste.
 #
-# ### The best configuration, against the defaults
+# The scorings want different settings, and cannot be compared from these means: ASHA stopped
+# input-output trials more often (90% against 75%), so their mean is over trials cut earlier.
+# The best trial of each is close (0.275 against 0.268), which is why the scoring stays in the
+# space rather than being fixed on this evidence.
+#
+# ### The configuration the project uses
+#
+# "Best" means three things in this notebook: the sweep's best trial, the configuration chosen
+# from the finalists retrained on more seeds (below), and the cheapest trial within 0.01 of the
+# best (the budget view). The project uses the second; the table puts it beside the defaults:
 
 # %%
 shown = ["vector_size", "window", "negative", "ns_exponent", "alpha", "sample", "epochs"]
@@ -330,16 +371,23 @@ pd.DataFrame(
     {
         "Gensim default": {name: OUT_OF_THE_BOX.get(name) for name in shown},
         "notebook 3 default": {name: DEFAULT_PARAMS.get(name) for name in shown},
-        "best of the sweep": {name: best.word2vec.get(name) for name in shown},
+        f"best of the sweep ({best.trial_id})": {name: best.word2vec.get(name) for name in shown},
+        f"chosen ({chosen.trial_id})": {name: chosen.word2vec.get(name) for name in shown},
     }
-).map("{:g}".format)
+).map("{:.3g}".format)
 
 # %%
-print(f"scoring: {best.scoring}; validation Recall@10 {best.validation['recall_at_10']:.3f}, "
-      f"MRR@10 {best.validation['mrr_at_10']:.3f}, reached at epoch {best.best_epoch} "
-      f"of {best.planned_epochs} planned")
+for label, configuration in (("best of the sweep", best), ("chosen", chosen)):
+    print(f"{label}: scoring {configuration.scoring}, validation Recall@10 "
+          f"{configuration.validation['recall_at_10']:.3f}, best epoch "
+          f"{configuration.best_epoch} of {configuration.planned_epochs}")
 
 # %% [markdown]
+# The chosen configuration plans 6 epochs with a high learning rate (0.066), a negative
+# `ns_exponent` (rare products drawn as negatives more often than their frequency says) and a
+# window of 3; its validation figure is the mean over three Word2Vec seeds, the sweep's best's
+# is from one seed.
+#
 # ### A budget view
 #
 # Not every project can afford the best configuration. Each trial's CPU cost against what it
@@ -370,7 +418,6 @@ cheap[shown + ["scoring", "best_epoch"]].to_frame("cheapest good trial").transpo
 
 # %%
 finalists = pd.read_csv(hpo_dir() / "finalists" / "finalists.csv")
-chosen = Configuration.load(hpo_dir() / "finalists" / "best.json")
 print(chosen.provenance.command)
 finalists.round(4)
 

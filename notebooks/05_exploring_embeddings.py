@@ -78,7 +78,12 @@ from prod2vec.explore.neighbours import (
     shared_word_shares,
     side_by_side,
 )
-from prod2vec.explore.plots import plot_band_differences, plot_context_study, plot_item_map
+from prod2vec.explore.plots import (
+    central_frame,
+    plot_band_differences,
+    plot_context_study,
+    plot_item_map,
+)
 from prod2vec.models.baselines import CoOccurrence, MostPopular
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.pmi_svd import PmiSvd
@@ -342,10 +347,11 @@ pd.DataFrame.from_dict(rows, orient="index")
 # [UMAP](https://umap-learn.readthedocs.io/) lays the vectors out in 2-D keeping each
 # product's nearest neighbours near it (cosine metric, as everywhere here). PCA would keep the
 # directions of largest variance instead and draw most products as one blob; t-SNE keeps
-# neighbourhoods too but is slower and places clusters arbitrarily. Colour is how often a
-# product was bought; twelve k-means regions of the map are named by the words of their
-# descriptions that are both common in the region and rarer elsewhere
-# (`prod2vec.explore.maps.cluster_names`).
+# neighbourhoods too but is slower and places clusters arbitrarily. Twelve k-means regions of
+# the map are coloured and named by the words of their descriptions that are both common in
+# the region and rarer elsewhere (`prod2vec.explore.maps.cluster_names`); a point's size grows
+# with how often the product was bought. The left panel frames the bulk of the map; the right
+# one shows all of it.
 
 # %% tags=["nbval-ignore-output"]
 coordinates = item_map(vectors.vectors, seed=0)
@@ -358,6 +364,18 @@ figure = plot_item_map(
 )  # fmt: skip
 save_figure(figure, "product_map")
 plt.show()
+low, high = central_frame(coordinates)
+islands = ~((coordinates >= low) & (coordinates <= high)).all(axis=1)
+island_items = pd.DataFrame(
+    {
+        "region": [names[region] for region in regions[islands]],
+        "description": descriptions.reindex(np.asarray(vectors.index_to_key)[islands]).to_numpy(),
+    }
+)
+record("products outside the frame", int(islands.sum()), SMALL_COUNT)
+island_items.groupby("region")["description"].agg(
+    products="size", examples=lambda found: "; ".join(found.dropna().head(3))
+)
 
 # %% [markdown]
 # The regions are themes a merchandiser would recognise (Christmas, Easter, birthday wrap and

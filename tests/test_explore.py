@@ -209,10 +209,31 @@ def test_the_map_figure_frames_the_bulk_and_names_the_clusters_inside() -> None:
     coordinates = np.vstack([grid, grid + [20, 0], [[1e3, 1e3]]])
     clusters = np.append(np.repeat([0, 1], 100), 2)
     names = {0: "first", 1: "second", 2: "far away"}
-    axis = plot_item_map(coordinates, np.ones(len(coordinates)), clusters, names).axes[0]
+    figure = plot_item_map(coordinates, np.ones(len(coordinates)), clusters, names)
+    axis, whole = figure.axes
     assert [text.get_text() for text in axis.texts] == [
         "first", "second", "1 of 201 items outside the frame"
     ]  # fmt: skip
+    (x_low, x_high), (y_low, y_high) = axis.get_xlim(), axis.get_ylim()
+    for label in axis.texts[:2]:
+        x, y = label.xy
+        assert x_low < x < x_high and y_low < y < y_high
+    assert len(whole.patches) == 1  # the frame, drawn on the whole map
+    assert whole.dataLim.x1 >= 1e3  # the far-off island is on the whole map
+
+
+def test_every_region_with_points_in_the_frame_is_named_inside_it() -> None:
+    grid = np.stack(np.meshgrid(np.arange(100.0), np.arange(100.0)), axis=-1).reshape(-1, 2)
+    # region 1: two points at the frame's edge, three far away (its median is off-frame)
+    edge = np.array([[99.0, 99.0], [99.0, 98.0]])
+    far = np.full((3, 2), 5000.0) + np.arange(3)[:, None]
+    coordinates = np.vstack([grid, edge, far])
+    clusters = np.concatenate([np.zeros(len(grid), int), np.ones(5, int)])
+    axis = plot_item_map(coordinates, np.ones(len(coordinates)), clusters, {0: "a", 1: "b"}).axes[0]
+    labels = {text.get_text(): text.xy for text in axis.texts[:2]}
+    assert set(labels) == {"a", "b"}
+    (x_low, x_high), (y_low, y_high) = axis.get_xlim(), axis.get_ylim()
+    assert all(x_low < x < x_high and y_low < y < y_high for x, y in labels.values())
 
 
 def test_export_formats_round_trip(tmp_path) -> None:

@@ -76,6 +76,8 @@ def sweep_trials() -> pd.DataFrame:
     return pd.DataFrame(
         {"trial_id": ["t1", "t2", "t3"], "stopped_early": [False, True, False],
          "ns_exponent": [-0.5, 0.75, 1.0], "negative": [5, 10, 20], "window": [3, 5, 10],
+         "sample": [1e-5, 1e-3, 1e-2], "alpha": [0.01, 0.02, 0.05],
+         "vector_size": [16, 64, 100], "epochs": [5, 10, 20],
          "scoring": ["input-input", "input-output", "input-output"],
          "cpu_seconds": [10.0, 2.0, 40.0], "best_recall_at_5": [0.2, 0.1, 0.3]}
     )  # fmt: skip
@@ -94,13 +96,17 @@ def test_sweep_figures_read_the_recall_at_the_cut_off_they_are_given() -> None:
     labels = [text.get_text() for text in axis.get_legend().get_texts()]
     assert labels == ["stopped by ASHA (1)", "ran to the end (2)"]
 
-    marks = {"default": {"ns_exponent": 0.75, "negative": 5, "window": 5}}
-    figure = tune_plots.plot_hyperparameter_maps(trials, marks, k=5, bins=2)
-    maps, colorbar = figure.axes[:3], figure.axes[3]
-    assert [(axis.get_xlabel(), axis.get_ylabel()) for axis in maps] == [
-        ("ns_exponent", "negative"), ("ns_exponent", "window"), ("negative", "window")
-    ]  # fmt: skip
-    assert colorbar.get_ylabel() == "mean best validation Recall@5"
+    figure = tune_plots.plot_hyperparameter_panels(trials, {"chosen": "t2"}, k=5)
+    panels = figure.axes[: len(tune_plots.HYPERPARAMETERS)]
+    assert [axis.get_xlabel() for axis in panels] == [
+        f"{name} (log)" if name in tune_plots.LOG_SCALED else name
+        for name in tune_plots.HYPERPARAMETERS
+    ]
+    assert all(axis.get_title().startswith("Spearman ") for axis in panels)
+    assert panels[0].get_ylabel() == "best validation Recall@5"
+    labels = [text.get_text() for text in figure.axes[-1].get_legend().get_texts()]
+    assert labels[-2:] == ["stopped by ASHA", "chosen"]
+    assert labels[0].endswith("trials)")
 
     front = trials.sort_values("cpu_seconds").iloc[[0, 1, 2]]
     axis = tune_plots.plot_budget(trials, front, k=5).axes[0]

@@ -12,6 +12,14 @@ from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import metric_label
 
 
+def central_frame(coordinates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corners of the frame :func:`plot_item_map` draws: the central 98% of
+    the points on each axis, widened by 8% of that span on every side."""
+    low, high = np.percentile(coordinates, [1, 99], axis=0)
+    margin = (high - low) * 0.08
+    return low - margin, high + margin
+
+
 def plot_item_map(
     coordinates: np.ndarray,
     counts: np.ndarray,
@@ -19,23 +27,23 @@ def plot_item_map(
     names: dict[int, str],
     title: str = "",
 ) -> Figure:
-    """Every item as a point of its 2-D map, coloured by log purchase count, clusters named.
+    """Every item as a point of its 2-D map, coloured by its region, sized by its purchases.
 
-    The frame holds the central 98% of the points on each axis (small far-off islands of
-    near-identical items would otherwise shrink the rest to a blob); how many points fall
-    outside is written in the corner.
+    The main panel frames the central 98% of the points on each axis (small far-off islands of
+    near-identical items would otherwise shrink the rest to a blob) and names every region at
+    the median of its points inside the frame, kept inside the panel; a second panel shows the
+    whole map, the frame drawn on it, so the islands are seen too.
 
     Parameters
     ----------
     coordinates : numpy.ndarray
         ``(n_items, 2)`` map coordinates (:func:`prod2vec.explore.maps.item_map`).
     counts : numpy.ndarray
-        Purchases of every item in training.
+        Purchases of every item in training (the point's area grows with their logarithm).
     clusters : numpy.ndarray
-        The cluster of every item (:func:`prod2vec.explore.maps.map_clusters`).
+        The region of every item (:func:`prod2vec.explore.maps.map_clusters`).
     names : dict of int to str
-        Name by cluster, written at the cluster's median point
-        (:func:`prod2vec.explore.maps.cluster_names`).
+        Name by region (:func:`prod2vec.explore.maps.cluster_names`).
     title : str
         The figure's title.
 
@@ -43,26 +51,36 @@ def plot_item_map(
     -------
     matplotlib.figure.Figure
     """
-    low, high = np.percentile(coordinates, [1, 99], axis=0)
-    margin = (high - low) * 0.08
-    low, high = low - margin, high + margin
-    outside = int((~((coordinates >= low) & (coordinates <= high)).all(axis=1)).sum())
-    figure, axis = plt.subplots(figsize=(10, 8))
-    points = axis.scatter(
-        coordinates[:, 0], coordinates[:, 1], c=np.log10(np.maximum(counts, 1)), s=6,
-        cmap="viridis", alpha=0.8, linewidths=0,
-    )  # fmt: skip
-    figure.colorbar(points, ax=axis, label="log10 purchases in training", shrink=0.7)
-    for cluster, name in names.items():
-        centre = np.median(coordinates[clusters == cluster], axis=0)
-        if ((centre >= low) & (centre <= high)).all():
-            axis.annotate(
-                name, centre, ha="center", fontsize=8.5, weight="bold",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "alpha": 0.85},
-            )  # fmt: skip
-    axis.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[], title=title)
-    axis.text(0.01, 0.01, f"{outside} of {len(coordinates):,} items outside the frame",
+    low, high = central_frame(coordinates)
+    inside = ((coordinates >= low) & (coordinates <= high)).all(axis=1)
+    regions = sorted(names)
+    palette = plt.get_cmap("tab20" if len(regions) > 10 else "tab10")
+    colours = {region: palette(position % palette.N) for position, region in enumerate(regions)}
+    point_colours = [colours.get(region, "0.5") for region in clusters]
+    sizes = 2 + 6 * np.log10(np.maximum(counts, 1))
+    figure, (axis, whole) = plt.subplots(
+        1, 2, figsize=(14, 7.5), gridspec_kw={"width_ratios": [2.6, 1]}
+    )
+    for panel in (axis, whole):
+        panel.scatter(coordinates[:, 0], coordinates[:, 1], c=point_colours, s=sizes, alpha=0.75,
+                      linewidths=0)  # fmt: skip
+        panel.set(xticks=[], yticks=[])
+    span = high - low
+    for region in regions:
+        members = coordinates[(clusters == region) & inside]
+        if not len(members):
+            continue
+        centre = np.clip(np.median(members, axis=0), low + 0.06 * span, high - 0.04 * span)
+        axis.annotate(
+            names[region], centre, ha="center", fontsize=8.5, weight="bold",
+            color=colours[region], annotation_clip=False,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colours[region], "alpha": 0.9},
+        )  # fmt: skip
+    axis.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), title=title)
+    axis.text(0.01, 0.01, f"{int((~inside).sum())} of {len(coordinates):,} items outside the frame",
               transform=axis.transAxes, fontsize=8, color="0.4")  # fmt: skip
+    whole.add_patch(plt.Rectangle(low, *span, fill=False, edgecolor="0.2", linestyle="--"))
+    whole.set_title("the whole map (dashed: the frame on the left)", fontsize=9)
     figure.tight_layout()
     return figure
 

@@ -10,7 +10,6 @@ import pandas as pd
 from prod2vec.configuration import SEARCHED
 from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import metric_key
-from prod2vec.models.word2vec import OUT_OF_THE_BOX
 
 #: the columns that identify a configuration (the Word2Vec seed is the sweep's)
 CONFIGURATION = (*SEARCHED, "scoring")
@@ -78,8 +77,3 @@ def sweep_summary(trials: pd.DataFrame) -> pd.Series:
         },
         name="full sweep",
     )
-
-
-def gensim_default() -> dict[str, float]:
-    """Gensim's defaults for the searched settings, to mark them on the maps."""
-    return {name: OUT_OF_THE_BOX[name] for name in ("window", "negative", "ns_exponent", "alpha")}

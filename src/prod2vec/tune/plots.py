@@ -1,9 +1,9 @@
-"""The figures of a sweep (notebook 04): learning curves, hyperparameter maps, the budget view."""
+"""The figures of a sweep (notebook 04): learning curves, each setting against the recall, the
+budget view."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -53,51 +53,72 @@ def plot_learning_curves(epochs: pd.DataFrame, trials: pd.DataFrame, k: int = K)
     return figure
 
 
-def plot_hyperparameter_maps(
-    trials: pd.DataFrame, marks: dict[str, dict[str, float]], k: int = K, bins: int = 6
-) -> Figure:
-    """Mean best validation Recall@K over pairs of hyperparameters, with configurations marked.
+#: the searched settings drawn one panel each, and those drawn on a log scale
+HYPERPARAMETERS = ("sample", "alpha", "ns_exponent", "window", "negative", "vector_size", "epochs")
+LOG_SCALED = frozenset({"sample", "alpha"})
 
-    The original tutorial's three views: negative vs ns_exponent, window vs ns_exponent and
-    window vs negative. Each cell is the mean over the trials that fall in it (empty: blank).
+
+def plot_hyperparameter_panels(trials: pd.DataFrame, marks: dict[str, str], k: int = K) -> Figure:
+    """Each trial's best validation Recall@K against each searched setting, one panel each.
+
+    Every trial is a point in every panel, coloured by its scoring; a trial ASHA stopped is
+    hollow (its value is the best it reached before the stop). Each panel's title gives the
+    Spearman rank correlation between the setting and the recall over all trials.
 
     Parameters
     ----------
     trials : pandas.DataFrame
-        One row per trial: ``ns_exponent``, ``negative``, ``window`` and ``best_recall_at_K``.
-    marks : dict of str to dict
-        Configurations to mark (at most two), by legend label.
+        One row per trial: ``trial_id``, ``scoring``, ``stopped_early``, the settings of
+        :data:`HYPERPARAMETERS` and ``best_recall_at_K``.
+    marks : dict of str to str
+        Trials to mark with a star, legend label -> ``trial_id``.
     k : int
         The cut-off of the recall drawn.
-    bins : int
-        Cells per axis.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     recall = metric_key("recall", k, prefix="best")
-    pairs = [("ns_exponent", "negative"), ("ns_exponent", "window"), ("negative", "window")]
-    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
-    values = trials[recall]
-    for axis, (x, y) in zip(axes, pairs, strict=True):
-        x_edges = np.linspace(trials[x].min(), trials[x].max(), bins + 1)
-        y_edges = np.linspace(trials[y].min(), trials[y].max(), bins + 1)
-        sums, _, _ = np.histogram2d(trials[x], trials[y], [x_edges, y_edges], weights=values)
-        counts, _, _ = np.histogram2d(trials[x], trials[y], [x_edges, y_edges])
-        with np.errstate(invalid="ignore"):
-            means = sums / counts
-        image = axis.pcolormesh(
-            x_edges, y_edges, means.T, cmap="viridis", vmin=values.min(), vmax=values.max()
-        )
-        for (label, config), marker in zip(marks.items(), ("X", "*"), strict=False):
-            axis.scatter(
-                config[x], config[y], marker=marker, s=160, color="tab:red", edgecolor="white",
-                label=label,
-            )  # fmt: skip
-        axis.set(xlabel=x, ylabel=y)
-    axes[0].legend(loc="upper left", fontsize=8)
-    figure.colorbar(image, ax=axes, label=f"mean best validation {metric_label('recall', k)}")
+    figure, axes = plt.subplots(2, 4, figsize=(15, 6.6), sharey=True)
+    panels = axes.ravel()
+    scorings = sorted(trials["scoring"].unique())
+    colours = dict(zip(scorings, ("tab:blue", "tab:orange", "tab:green"), strict=False))
+    for axis, name in zip(panels, HYPERPARAMETERS, strict=False):
+        for scoring in scorings:
+            for stopped in (False, True):
+                rows = trials[(trials["scoring"] == scoring) & (trials["stopped_early"] == stopped)]
+                axis.scatter(
+                    rows[name],
+                    rows[recall],
+                    s=20,
+                    facecolors="none" if stopped else colours[scoring],
+                    edgecolors=colours[scoring],
+                    alpha=0.8,
+                )
+        for trial_id, marker in zip(marks.values(), ("*", "X"), strict=False):
+            marked = trials[trials["trial_id"] == trial_id]
+            axis.scatter(marked[name], marked[recall], marker=marker, s=220, color="tab:red",
+                         edgecolor="black", zorder=3)  # fmt: skip
+        if name in LOG_SCALED:
+            axis.set_xscale("log")
+        rho = trials[name].corr(trials[recall], method="spearman")
+        axis.set(xlabel=name + (" (log)" if name in LOG_SCALED else ""),
+                 title=f"Spearman {rho:+.2f}")  # fmt: skip
+        axis.grid(alpha=0.3)
+    for axis in axes[:, 0]:
+        axis.set_ylabel(f"best validation {metric_label('recall', k)}")
+    legend_axis = panels[-1]
+    legend_axis.axis("off")
+    for scoring in scorings:
+        count = int((trials["scoring"] == scoring).sum())
+        legend_axis.scatter([], [], color=colours[scoring], label=f"{scoring} ({count} trials)")
+    legend_axis.scatter([], [], facecolors="none", edgecolors="0.3", label="stopped by ASHA")
+    for (label, _), marker in zip(marks.items(), ("*", "X"), strict=False):
+        legend_axis.scatter([], [], marker=marker, s=160, color="tab:red", edgecolor="black",
+                            label=label)  # fmt: skip
+    legend_axis.legend(loc="center left", frameon=False)
+    figure.tight_layout()
     return figure
 
 
