@@ -380,9 +380,10 @@ island_items.groupby("region")["description"].agg(
 # %% [markdown]
 # The regions are themes a merchandiser would recognise (Christmas, Easter, birthday wrap and
 # cards, jewellery, signs, candle holders, mugs), learned from purchase sequences alone:
-# the model never saw a description. Best sellers (yellow) sit inside the themes; many dark
-# points, rare products, gather where their few purchases put them. The small islands outside
-# the frame are tight families of near-identical products (the letter key rings are one).
+# the model never saw a description. Best sellers (the large points) sit inside the themes;
+# rare products, small points, gather where their few purchases put them. The islands outside
+# the frame (right panel, and the table) are tight families of near-identical products:
+# numbered garden tiles, travel card wallets, doormats.
 
 # %% [markdown]
 # ## Customer vectors
