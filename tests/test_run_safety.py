@@ -284,7 +284,17 @@ def test_atomic_folder_never_replaces_a_folder_without_the_marker(tmp_path: Path
     assert snapshot(out) == {"mine.txt": b"keep me"} and temporaries(tmp_path) == []
 
 
-def test_ctrl_c_is_held_back_until_a_rename_pair_is_done() -> None:
+@pytest.fixture
+def sigint_disposition():
+    """Set SIGINT's handler for one test, whatever this process inherited (a background job
+    of a non-interactive shell starts with SIGINT ignored), and restore it afterwards."""
+    inherited = signal.getsignal(signal.SIGINT)
+    yield lambda handler: signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_ctrl_c_is_held_back_until_a_rename_pair_is_done(sigint_disposition) -> None:
+    sigint_disposition(signal.default_int_handler)
     done = []
     with pytest.raises(KeyboardInterrupt), _interrupts_held_back():
         os.kill(os.getpid(), signal.SIGINT)
@@ -292,6 +302,14 @@ def test_ctrl_c_is_held_back_until_a_rename_pair_is_done() -> None:
         done.append("both renames")
     assert done == ["both renames"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_process_that_ignores_ctrl_c_keeps_ignoring_it(sigint_disposition) -> None:
+    sigint_disposition(signal.SIG_IGN)
+    with _interrupts_held_back():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 # --- temporary folders that killed runs left -------------------------------------------------
