@@ -90,9 +90,10 @@ rule_violations(raw).to_frame()
 
 # %% [markdown]
 # Product StockCodes are five digits with an optional letter for the variant (`85123A`,
-# `84029G`, `15056BL`). Every code that does not start with five digits is a service line, as
-# their descriptions show, so the rule that removes them is "keep StockCodes that start with
-# five digits". Does it matter, once rows without a customer are gone? The table counts, for
+# `84029G`, `15056BL`). Codes that do not start with five digits are mostly service lines
+# (postage, carriage, manual corrections, fees, as their descriptions show); a few are web-shop
+# products or vouchers (`DCGS…`, `gift_…`, `PADS`). The rule "keep StockCodes that start with
+# five digits" drops them all. Does it matter, once rows without a customer are gone? The table counts, for
 # each service code, its rows and how many of them have a customer:
 
 # %%
@@ -106,7 +107,8 @@ service_codes.head(15)
 # %% [markdown]
 # It does: most service rows have a customer, and so stay in any recipe that only drops rows
 # without one. Postage above all (`POST`: 1,196 of 1,256 rows) becomes one of the most
-# "popular products" of the sessions; the popularity table below shows it.
+# "popular products" of the sessions; the popularity table below shows it (1,194 rows there,
+# after customers with fewer than three rows are dropped).
 
 # %% [markdown]
 # ## Two cleaning recipes
@@ -177,7 +179,8 @@ top_items.to_frame().join(descriptions)
 # %% [markdown]
 # ### Session length
 #
-# Most customers buy a few dozen items over the year, but some wholesalers buy thousands. Long
+# Most customers buy a few dozen items over the year, but some customers (likely wholesalers)
+# buy thousands. Long
 # sessions dominate co-occurrence counts (a session of n items has n(n-1) ordered pairs), which
 # is why the association-rules baseline of the next notebook needs sparse matrices to be fast.
 
@@ -293,8 +296,11 @@ profile_shares(test_profile).round(3)
 # %% [markdown]
 # Of the 1,000 test pairs, 883 (88.3%) are two consecutive lines of one invoice: the target
 # was in the same basket as the query, and "next" is the order in which the basket's lines were
-# listed. Only 117 pairs cross to a later invoice, and 61.5% of their targets are cancellation
-# lines; over all pairs, 12.5% of the targets are cancellations and 4.5% postage. So the task
+# listed (6% of these are lines of one cancellation invoice rather than of a basket). Only 117
+# pairs cross to a later invoice, and 61.5% of their targets are cancellation lines; over all
+# pairs, 12.5% of the targets are cancellations and 4.5% postage. The columns overlap: "not a
+# product" is the cleaning rule's (StockCodes not starting with five digits, postage among
+# them), which cancellation lines do not trip. So the task
 # rewards knowing which products are listed next to each other in a basket, which is why the
 # next notebook's counts of items at most one or two positions apart are hard to beat.
 #

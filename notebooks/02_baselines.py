@@ -132,9 +132,9 @@ plt.show()
 [model.name for model in suite.models]
 
 # %% [markdown]
-# CoOccurrence scores best with a window of one or two positions: what a customer buys next is
-# best predicted by what they bought just before. SequentialRules already discounts distant
-# items by 1/distance, so longer windows cost it nothing. Are these differences real? Every
+# On validation, CoOccurrence looks best with a window of one or two positions, and
+# SequentialRules, which already discounts distant items by 1/distance, with longer ones. Are
+# these differences real? Every
 # window is scored on the same validation pairs, so we ask the paired question: each window's
 # validation Recall@10 minus that of the window chosen for its family, with its paired 95%
 # interval, and the same for counting the whole session (AssociationRules).
@@ -203,9 +203,9 @@ plt.show()
 # * A random list of ten items would hit about 0.3% of targets. **MostPopular** is better
 #   but still weak: popularity alone does not say what comes next.
 # * **AssociationRules**, the original tutorial's baseline, is many times better than random.
-# * The **windowed** baselines roughly double it. Whole-session counts are dominated by
-#   popular items and long sessions; counting only neighbours keeps the signal that matters for
-#   the *next* item. These are the baselines of the session-based recommendation literature,
+# * The **windowed** baselines roughly double it. A likely reason (not measured here):
+#   whole-session counts are dominated by popular items and long sessions, while counting only
+#   neighbours keeps the signal that matters for the *next* item. These are the baselines of the session-based recommendation literature,
 #   and they are the bar the Word2Vec model of the next notebook has to clear, on the same pairs
 #   with the same metric code.
 #
@@ -214,8 +214,9 @@ plt.show()
 # [Notebook 1](01_online_retail_sessions.ipynb), in "The task as it is", looked at what the
 # test pairs are in the transaction log: 88.3% are consecutive lines of one invoice, and of the
 # pairs that cross to a later invoice, 61.5% of the targets are cancellation lines. Knowing
-# which products are listed together in a basket wins the first kind; the second is closer to
-# what "what will they buy next time" means. So we score every model on the cross-invoice pairs
+# which products are listed together in a basket wins the first kind; the second would be
+# closer to what "what will they buy next time" means, were 61.5% of its targets not
+# cancellations. So we score every model on the cross-invoice pairs
 # alone too, from the same per-pair metrics, with bootstrap intervals over those pairs.
 
 # %%
@@ -257,7 +258,7 @@ pd.DataFrame(
 )
 
 # %% [markdown]
-# The order at the top does not change across invoices, but the verdict does:
+# The Recall@10 order at the top does not change across invoices, but the verdict does:
 #
 # * Every model is weak on the cross-invoice pairs. CoOccurrence(window=2) hits 31.0% of the
 #   same-invoice pairs but 10.3% [5.1%, 15.4%] of the 117 cross-invoice ones; the others hit
@@ -305,10 +306,11 @@ print("measured at commit", provenance["commit"][:7], "(make bench-status says i
 pd.Series(benchmark, name="bench_baselines").to_frame()
 
 # %% [markdown]
-# Both give the same recommendations up to the order of tied items (`Counter.most_common`
-# breaks ties by insertion order, the project by popularity): 846 of the 1,000 top-10 lists are
-# identical, and Recall@10 is the same (0.132). Tied items in another order move some targets up
-# or down within their list, hence the small difference in MRR@10 (0.0599 against 0.0593).
+# The two break ties differently (`Counter.most_common` by insertion order, the project by
+# popularity): 846 of the 1,000 top-10 lists are identical, the rest differ in how ties are
+# broken, in their order or at the tenth place. Recall@10 is the same (0.132, 132 hits each);
+# tied items in another order move some targets within their list, hence the small difference
+# in MRR@10 (0.0599 against 0.0593).
 #
 # **Next:** [3. Word2Vec with early stopping](03_word2vec_early_stopping.ipynb) trains product
 # embeddings and puts them on this scoreboard.
