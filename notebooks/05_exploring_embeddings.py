@@ -42,7 +42,7 @@ import pandas as pd
 from prod2vec.configuration import Configuration
 from prod2vec.data.sessions import MAX_CONTEXT, sessionize
 from prod2vec.defaults import CONTEXT_MARGIN, K
-from prod2vec.evaluation.bootstrap import bootstrap_ci, paired_difference_interval
+from prod2vec.evaluation.bootstrap import paired_difference_interval
 from prod2vec.evaluation.breakdown import catalogue_coverage, frequency_bands, metrics_by_band
 from prod2vec.evaluation.context import (
     CANDIDATE_RULES,
@@ -79,7 +79,7 @@ from prod2vec.explore.neighbours import (
     side_by_side,
 )
 from prod2vec.explore.plots import (
-    central_frame,
+    inside_frame,
     plot_band_differences,
     plot_context_study,
     plot_item_map,
@@ -326,20 +326,19 @@ same_kind = {
     for model in (similar, counting, pmi_svd)
 }
 answered = np.logical_and.reduce([~np.isnan(shares) for shares in same_kind.values()])
-reference_shares = same_kind[counting.name][answered]
-rows = {}
-for name, shares in same_kind.items():
-    low, high = bootstrap_ci(shares[answered])
-    difference, difference_low, difference_high = paired_difference_interval(
-        [shares[answered] - reference_shares]
+same_kind_pairs = {
+    name: pd.DataFrame({"same kind": shares[answered]}) for name, shares in same_kind.items()
+}
+differences = [
+    "{:+.3f} [{:+.3f}, {:+.3f}]".format(
+        *paired_differences(pairs, same_kind_pairs[counting.name])["same kind"]
     )
-    record(f"{name}: neighbours of the same kind", shares[answered].mean(), METRIC)
-    rows[name] = {
-        "same kind": f"{shares[answered].mean():.3f} [{low:.3f}, {high:.3f}]",
-        f"minus {counting.name}": f"{difference:+.3f} [{difference_low:+.3f}, {difference_high:+.3f}]",
-    }
+    for pairs in same_kind_pairs.values()
+]
+for name, pairs in same_kind_pairs.items():
+    record(f"{name}: neighbours of the same kind", pairs["same kind"].mean(), METRIC)
 print(f"{answered.sum():,} products, each with neighbours from every model")
-pd.DataFrame.from_dict(rows, orient="index")
+wide_table(summarise_pair_metrics(same_kind_pairs)).assign(**{f"minus {counting.name}": differences})
 
 # %% [markdown]
 # The same-kind shares tie: Word2Vec's neighbours (read by cosine of the input vectors) name
@@ -380,8 +379,7 @@ figure = plot_item_map(
 )  # fmt: skip
 save_figure(figure, "product_map")
 plt.show()
-low, high = central_frame(coordinates)
-islands = ~((coordinates >= low) & (coordinates <= high)).all(axis=1)
+islands = ~inside_frame(coordinates)
 island_items = pd.DataFrame(
     {
         "region": [names[region] for region in regions[islands]],

@@ -29,6 +29,7 @@ from sklearn.metrics import silhouette_score
 from prod2vec.data.interactions import ITEM, USER
 from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import per_query_metrics
+from prod2vec.explore.neighbours import bought_matrix
 from prod2vec.models.ranking import ranks_in_rows
 from prod2vec.models.word2vec import unit_vectors
 
@@ -167,7 +168,7 @@ def look_alike_overlap(
     order = np.random.default_rng(seed).permutation(len(matrix))
     random_partner = np.empty_like(order)
     random_partner[order] = np.roll(order, -1)
-    bought = _bought_matrix(later.loc[customers.index])
+    bought, _ = bought_matrix(later.loc[customers.index].tolist())
     return pd.DataFrame(
         {
             "look_alike": customers.index[closest],
@@ -176,16 +177,6 @@ def look_alike_overlap(
         },
         index=customers.index,
     )
-
-
-def _bought_matrix(items: pd.Series) -> sp.csr_matrix:
-    """Binary (customers x items) matrix of which items each customer bought."""
-    lengths = items.map(len).to_numpy()
-    codes, _ = pd.factorize(np.concatenate([np.asarray(row, dtype=str) for row in items]))
-    owners = np.repeat(np.arange(len(items)), lengths)
-    matrix = sp.csr_matrix((np.ones(len(codes)), (owners, codes)))
-    matrix.data[:] = 1.0
-    return matrix
 
 
 def _jaccard(bought: sp.csr_matrix, partner: np.ndarray) -> np.ndarray:

@@ -11,12 +11,32 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from prod2vec.data.integer_sessions import encode_sessions
 from prod2vec.data.interactions import as_item_ids
 from prod2vec.explore.descriptions import description_words
 from prod2vec.models.baselines import session_item_counts
 from prod2vec.models.recommender import Recommender
+
+
+def bought_matrix(sessions: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Which items each session holds: a binary (sessions x items) matrix, and its items.
+
+    Parameters
+    ----------
+    sessions : sequence of sequences of str
+        Item lists (repeats count once).
+
+    Returns
+    -------
+    tuple of (scipy.sparse.csr_matrix, numpy.ndarray)
+        The matrix, and the item id of each column (most frequent first).
+    """
+    encoded = encode_sessions(sessions)
+    bought = session_item_counts(encoded)
+    bought.data[:] = 1.0
+    return bought, encoded.items
 
 
 class TogetherCounts:
@@ -29,11 +49,9 @@ class TogetherCounts:
     """
 
     def __init__(self, sessions: Sequence[Sequence[str]]) -> None:
-        encoded = encode_sessions(sessions)
-        bought = session_item_counts(encoded)
-        bought.data[:] = 1.0
+        bought, items = bought_matrix(sessions)
         self._matrix = (bought.T @ bought).tocsr()
-        self._position = pd.Index(encoded.items)
+        self._position = pd.Index(items)
 
     def of(self, query: str, items: Sequence[str]) -> np.ndarray:
         """Sessions holding both ``query`` and each of ``items`` (0 for unknown items)."""

@@ -12,9 +12,15 @@ from prod2vec.defaults import K
 from prod2vec.evaluation.metrics import metric_label
 
 
-def central_frame(coordinates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper corners of the frame :func:`plot_item_map` draws: the central 98% of
-    the points on each axis, widened by 8% of that span on every side."""
+def inside_frame(coordinates: np.ndarray) -> np.ndarray:
+    """Which points fall in the frame :func:`plot_item_map` draws (the rest are its islands)."""
+    low, high = _central_frame(coordinates)
+    return ((coordinates >= low) & (coordinates <= high)).all(axis=1)
+
+
+def _central_frame(coordinates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corners of the frame: the central 98% of the points on each axis,
+    widened by 8% of that span on every side."""
     low, high = np.percentile(coordinates, [1, 99], axis=0)
     margin = (high - low) * 0.08
     return low - margin, high + margin
@@ -51,8 +57,8 @@ def plot_item_map(
     -------
     matplotlib.figure.Figure
     """
-    low, high = central_frame(coordinates)
-    inside = ((coordinates >= low) & (coordinates <= high)).all(axis=1)
+    low, high = _central_frame(coordinates)
+    inside = inside_frame(coordinates)
     regions = sorted(names)
     palette = plt.get_cmap("tab20" if len(regions) > 10 else "tab10")
     colours = {region: palette(position % palette.N) for position, region in enumerate(regions)}
