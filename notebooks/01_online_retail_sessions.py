@@ -32,6 +32,7 @@
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 from prod2vec.data.item_labels import describe_items
 from prod2vec.data.sessions import corpus_stats, item_counts, sessionize, split_sessions
@@ -93,8 +94,8 @@ rule_violations(raw).to_frame()
 # `84029G`, `15056BL`). Codes that do not start with five digits are mostly service lines
 # (postage, carriage, manual corrections, fees, as their descriptions show); a few are web-shop
 # products or vouchers (`DCGS…`, `gift_…`, `PADS`). The rule "keep StockCodes that start with
-# five digits" drops them all. Does it matter, once rows without a customer are gone? The table counts, for
-# each service code, its rows and how many of them have a customer:
+# five digits" drops them all. Does it matter, once rows without a customer are gone? The table
+# counts, for each service code, its rows and how many of them have a customer:
 
 # %%
 service_codes = non_product_codes(raw)
@@ -126,8 +127,8 @@ cleaned = {}
 for recipe in RECIPES:
     cleaned[recipe], report = clean_transactions(raw, recipe)
     print(f"recipe {recipe!r}")
-    display(report.to_frame())  # noqa: F821 (IPython's display)
-    display(report.summary())  # noqa: F821
+    display(report.to_frame())
+    display(report.summary())
 
 # %% [markdown]
 # The `reference` recipe keeps cancellations, postage and duplicate rows in the sessions, as the
@@ -300,9 +301,9 @@ profile_shares(test_profile).round(3)
 # pairs cross to a later invoice, and 61.5% of their targets are cancellation lines; over all
 # pairs, 12.5% of the targets are cancellations and 4.5% postage. The columns overlap: "not a
 # product" is the cleaning rule's (StockCodes not starting with five digits, postage among
-# them), which cancellation lines do not trip. So the task
-# rewards knowing which products are listed next to each other in a basket, which is why the
-# next notebook's counts of items at most one or two positions apart are hard to beat.
+# them), and a cancelled service line counts in both. So the task rewards knowing which
+# products are listed next to each other in a basket, which is why the next notebook's counts
+# of items at most one or two positions apart are hard to beat.
 #
 # **Next:** [2. Baselines](02_baselines.ipynb) measures how far simple counting gets on this
 # split, before we train any embedding.

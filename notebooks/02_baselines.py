@@ -205,9 +205,9 @@ plt.show()
 # * **AssociationRules**, the original tutorial's baseline, is many times better than random.
 # * The **windowed** baselines roughly double it. A likely reason (not measured here):
 #   whole-session counts are dominated by popular items and long sessions, while counting only
-#   neighbours keeps the signal that matters for the *next* item. These are the baselines of the session-based recommendation literature,
-#   and they are the bar the Word2Vec model of the next notebook has to clear, on the same pairs
-#   with the same metric code.
+#   neighbours keeps the signal that matters for the *next* item. These are the baselines of the
+#   session-based recommendation literature, and they are the bar the Word2Vec model of the
+#   next notebook has to clear, on the same pairs with the same metric code.
 #
 # ### Same basket, or a later one?
 #

@@ -34,3 +34,21 @@ def test_debug_shows_the_traceback_instead_of_one_line(tmp_path: Path, http_serv
     arguments = ["data", "--data-dir", str(tmp_path), "--url", url, "--retries", "1", "--quiet"]
     with pytest.raises(DataDownloadError, match="after 1 attempts"):
         main(["--debug", *arguments])
+
+
+@pytest.mark.parametrize("ladder", [[], ["--ladder"]])
+def test_seeds_checks_its_config_and_output_before_any_training(
+    tmp_path: Path, capsys, ladder: list[str]
+) -> None:
+    config = tmp_path / "best.json"
+    config.write_text('{"word2vec": {"vector_size": 8, "epochs": 3}, "scoring": "input-input"}')
+    assert main(["seeds", "--config", str(config), *ladder]) == 1
+    assert "has no best_epoch" in capsys.readouterr().err
+    config.write_text(
+        '{"word2vec": {"vector_size": 8, "epochs": 3}, "scoring": "input-input", "best_epoch": 2}'
+    )
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    assert main(["seeds", "--config", str(config), "--output", str(taken), *ladder]) == 1
+    error = capsys.readouterr().err
+    assert "it is a file" in error and "--output" in error and error.count("\n") == 1

@@ -50,6 +50,24 @@ def test_results_one_panel_per_metric_one_bar_per_model() -> None:
     assert all(len(axis.patches) == 3 for axis in figure.axes)
 
 
+def test_results_bars_are_grouped_by_family() -> None:
+    models = ["Word2Vec tuned", "MostPopular", "CoOccurrence(window=2)", "Word2Vec out of the box",
+              "SequentialRules(window=5)", "PMI+SVD"]  # fmt: skip
+    axis = plot_results(results(models)).axes[0]
+    labels = [tick.get_text() for tick in axis.get_yticklabels()]
+    assert labels == ["MostPopular", "CoOccurrence(window=2)", "SequentialRules(window=5)",
+                      "PMI+SVD", "Word2Vec tuned", "Word2Vec out of the box"]  # fmt: skip
+    colours = [bar.get_facecolor() for bar in axis.patches]
+    assert colours[1] == colours[2] != colours[0] and colours[4] == colours[5] != colours[3]
+    positions = sorted((bar.get_y() for bar in axis.patches), reverse=True)
+    steps = -np.diff(positions)
+    assert steps[[0, 2, 3]].min() > steps[[1, 4]].max()  # a gap between families, none inside
+    legend = axis.figure.legends[0]
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "popularity", "counting", "embedding of counts", "Word2Vec"
+    ]  # fmt: skip
+
+
 def test_window_sweep_reads_the_window_from_the_model_name() -> None:
     sweep = results(["CoOccurrence(window=1)", "CoOccurrence(window=5)"]).assign(
         family="CoOccurrence"
@@ -64,10 +82,15 @@ def test_training_history_draws_the_panels_it_has_columns_for() -> None:
         index=pd.Index([1, 2], name="epoch"),
     )
     figure = plot_training_history(history, best_epoch=2, stopped_epoch=2)
-    assert [axis.get_title() for axis in figure.axes] == [
+    assert [axis.get_ylabel() for axis in figure.axes] == [
         "validation Recall@10",
         "training loss",
         "learning rate",
+    ]
+    assert all(axis.get_ylim()[0] == 0 for axis in figure.axes)  # no truncated axis
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == [
+        "best (epoch 2)",
+        "stopped (epoch 2)",
     ]
     assert len(plot_training_history(history.drop(columns="loss")).axes) == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -51,27 +52,74 @@ def test_notebook_pairs_are_in_sync(notebook: Path) -> None:
     assert script.read_text() == expected, f"{notebook.name} and {script.name} differ: `make sync`"
 
 
+def _names(source: str) -> tuple[set[str], set[str], dict[str, set[str]], set[str]]:
+    """Names a cell assigns, names it reads, the names read by each function it defines, and
+    the names its imports bind (IPython magics aside, every cell here is plain Python)."""
+    tree = ast.parse(source)
+    assigned, read, imported = set(), set(), set()
+    functions = {
+        node.name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (assigned if isinstance(node.ctx, ast.Store) else read).add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return assigned | set(functions), read, functions, imported
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_outputs_nbval_does_not_compare_are_checked_by_records(notebook: Path) -> None:
-    """A cell tagged nbval-ignore-output records its key figures, unless it reports wall time.
+    """What nbval does not compare, the notebook's checks cell records, and only it records.
 
-    That is what keeps the notebook checks honest on any CPU: an output is either compared
-    exactly by nbval or checked within a stated tolerance, never simply ignored.
+    A cell tagged nbval-ignore-output (unless it only reports wall time, tagged ``timing``)
+    must share a name with the last cell, tagged ``checks``, which records the key figures
+    with their tolerances: a value the cell computed or showed, or one a function it calls
+    reads. That keeps the notebook checks honest on any CPU (an output is either compared
+    exactly or checked within a stated tolerance, never simply ignored) while the records stay
+    out of the story: no other cell records anything.
     """
     cells = [
         cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"
     ]
     assert not any("NBVAL_" in cell.source for cell in cells), "use cell tags, not comments"
+    checks = [cell for cell in cells if "checks" in cell.metadata.get("tags", [])]
     for number, cell in enumerate(cells):
-        tags = set(cell.metadata.get("tags", []))
-        if "nbval-ignore-output" in tags and "timing" not in tags:
-            assert records_in(cell.outputs), (
-                f"{notebook.name} cell {number} is ignored by nbval but records nothing: "
-                "record() its key figures with a tolerance, or tag it 'timing' if it only "
-                "reports how long something took"
+        if cell not in checks:
+            assert not records_in(cell.outputs) and "record(" not in cell.source, (
+                f"{notebook.name} cell {number} records: move its record() to the checks cell"
             )
-        if "timing" in tags:
-            assert "nbval-ignore-output" in tags and not records_in(cell.outputs)
+    ignored = [
+        (number, cell)
+        for number, cell in enumerate(cells)
+        if "nbval-ignore-output" in cell.metadata.get("tags", [])
+        and "timing" not in cell.metadata.get("tags", [])
+    ]
+    if not ignored:
+        return
+    assert checks == cells[-1:] and records_in(checks[0].outputs), (
+        f"{notebook.name} ignores outputs but does not end with a 'checks' cell that records"
+    )
+    _, checked, _, _ = _names(checks[0].source)
+    functions: dict[str, set[str]] = {}
+    imported: set[str] = set()
+    for cell in cells:
+        _, _, defined, binds = _names(cell.source)
+        functions |= defined
+        imported |= binds
+    for number, cell in ignored:
+        assigned, read, _, _ = _names(cell.source)
+        reached = assigned | read | set().union(*(functions.get(name, set()) for name in read))
+        assert (reached - imported) & checked, (
+            f"{notebook.name} cell {number} is ignored by nbval and the checks cell records none "
+            "of its values: record() its key figures there, with a tolerance, or tag the cell "
+            "'timing' if it only reports how long something took"
+        )
+    for cell in cells:
+        if "timing" in cell.metadata.get("tags", []):
+            assert "nbval-ignore-output" in cell.metadata.get("tags", [])
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)

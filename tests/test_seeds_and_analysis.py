@@ -9,10 +9,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from prod2vec.configuration import Configuration
+from prod2vec.data.sessions import split_sessions
 from prod2vec.evaluation.bootstrap import paired_difference_interval
-from prod2vec.evaluation.seed_study import study_seeds, summarise_scores, write_seed_study
-from prod2vec.models.callbacks import StopAfterEpoch
-from prod2vec.models.word2vec import train_word2vec
+from prod2vec.evaluation.results import pair_metrics
+from prod2vec.evaluation.seed_study import (
+    LADDER_COMPARISONS,
+    PATIENCE,
+    Variant,
+    ladder_variants,
+    study_seeds,
+    study_variants,
+    summarise_scores,
+    write_seed_study,
+)
+from prod2vec.models.callbacks import EarlyStopping, MetricLogger, StopAfterEpoch
+from prod2vec.models.word2vec import (
+    DEFAULT_PARAMS,
+    OUT_OF_THE_BOX,
+    Word2VecRecommender,
+    train_word2vec,
+)
 from prod2vec.online_retail.reference_protocol import clean_sessions
 from tests.conftest import make_transactions
 from tests.test_word2vec import SESSIONS, SMALL
@@ -98,6 +115,63 @@ def test_one_model_per_model_seed_serves_every_split(tmp_path: Path) -> None:
         "command": "python -m prod2vec seeds x",
         "config": "best.json",
     }
+
+
+def test_early_stopped_variant_equals_stopping_on_each_split_alone() -> None:
+    """Oracle: one training watched on every split gives, per split, the model that early
+    stopping on that split's validation pairs alone gives."""
+    _, sessions = clean_sessions(raw=generated_raw(customers=90))
+    settings = {**SMALL, "epochs": 12, "alpha": 0.1}
+    sizes = {"n_test": 12, "n_validation": 12}
+    study = study_variants(
+        sessions,
+        [Variant("early", settings), Variant("fixed", settings, epochs_to_run=3)],
+        [("early", "fixed"), ("fixed", "CoOccurrence")],
+        split_seeds=(1, 2, 3),
+        model_seeds=(0,),
+        k=3,
+        **sizes,
+    )
+    early = study.scores.query("model == 'early'").set_index("split_seed")
+    assert (study.scores.query("model == 'fixed'")["epochs"] == 3).all()
+    assert (study.scores.query("model_seed == -1")["epochs"] == 0).all()
+    for seed in (1, 2, 3):
+        split = split_sessions(sessions, seed=seed, **sizes)
+        logger = MetricLogger(split.validation, k=3)
+        stopper = EarlyStopping(logger, "Recall@3", patience=PATIENCE)
+        alone = Word2VecRecommender(settings, seed=0, callbacks=[logger, stopper]).fit(split.train)
+        assert early.loc[seed, "epochs"] == stopper.best_epoch
+        expected = pair_metrics(alone, split.test, k=3).mean()
+        assert early.loc[seed, ["Recall@3", "MRR@3"]].tolist() == expected.tolist()
+    assert len(set(early["epochs"])) > 1  # the splits really stopped at different epochs
+    assert list(study.differences["versus"]) == ["fixed", "fixed", "CoOccurrence", "CoOccurrence"]
+
+
+def test_a_study_refuses_what_it_cannot_compare() -> None:
+    _, sessions = clean_sessions(raw=generated_raw())
+    sizes = {"n_test": 10, "n_validation": 10}
+    with pytest.raises(ValueError, match=r"name \['ItemKNN'\]"):
+        study_variants(sessions, [Variant("a", SMALL)], [("a", "ItemKNN")], **sizes)
+    with pytest.raises(ValueError, match="unique"):
+        study_variants(sessions, [Variant("a", SMALL)] * 2, [], **sizes)
+
+
+def test_the_ladder_puts_back_one_default_at_a_time() -> None:
+    tuned = Configuration.from_dict(
+        {"word2vec": {**SMALL, "epochs": 8}, "scoring": "input-output", "best_epoch": 5}
+    )
+    variants = {variant.name: variant for variant in ladder_variants(tuned)}
+    assert {name for pair in LADDER_COMPARISONS for name in pair} <= {*variants, "CoOccurrence"}
+    changed = {key for key in DEFAULT_PARAMS if DEFAULT_PARAMS[key] != OUT_OF_THE_BOX[key]}
+    ablated = [v for name, v in variants.items() if name.startswith("prod2vec defaults but")]
+    assert len(ablated) == len(changed) == 4
+    for variant in ablated:
+        (key,) = {k for k in DEFAULT_PARAMS if variant.settings[k] != DEFAULT_PARAMS[k]}
+        assert variant.settings[key] == OUT_OF_THE_BOX[key]
+    assert variants["prod2vec defaults"].epochs_to_run is None  # early-stopped
+    assert variants["Gensim defaults"].settings == OUT_OF_THE_BOX
+    assert variants["Word2Vec tuned"].epochs_to_run == 5
+    assert variants["Word2Vec tuned but input-input"].scoring == "input-input"
 
 
 def trial_rows(rows: list[tuple]) -> pd.DataFrame:

@@ -19,7 +19,8 @@ Commands
     The whole pipeline on your own interaction data (or Online Retail), into an output folder.
 ``seeds``
     Test a configuration (a ``best.json``) over 5 split seeds and 5 Word2Vec seeds against
-    the counting baselines; writes ``scores.csv`` and ``differences.csv``.
+    the counting baselines; writes ``scores.csv`` and ``differences.csv``. With ``--ladder``,
+    also Gensim's defaults, the project's defaults and each of them put back (an ablation).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from prod2vec.errors import ConfigurationError, Prod2VecError
 from prod2vec.evaluation.metrics import METRICS, metric_key, metric_label
 from prod2vec.evaluation.results import wide_table
 from prod2vec.online_retail import UCI_URL, load_online_retail
+from prod2vec.outputs.atomic import check_can_write_folder
 from prod2vec.outputs.run_folder import RunFolder, check_can_write_run, write_run
 from prod2vec.outputs.run_report import verdict
 from prod2vec.paths import data_dir, hpo_dir, project_dir
@@ -214,27 +216,41 @@ def _finalists(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seeds(args: argparse.Namespace) -> int:
-    from prod2vec.evaluation.seed_study import study_seeds, summarise_scores, write_seed_study
-    from prod2vec.online_retail import reference_protocol
-
-    best = Configuration.load(args.config)
+def _tuned_configuration(path: str) -> Configuration:
+    best = Configuration.load(path)
     if best.best_epoch is None:
         raise ConfigurationError(
-            f"{args.config} has no best_epoch: give a best.json written by `python -m prod2vec "
+            f"{path} has no best_epoch: give a best.json written by `python -m prod2vec "
             "finalists` or `tune`, which say at which epoch validation peaked."
         )
-    _, sessions = reference_protocol.clean_sessions()
-    study = study_seeds(
-        sessions,
-        best.word2vec,
-        best.scoring,
-        best.best_epoch,
-        n_test=reference_protocol.N_TEST,
-        n_validation=reference_protocol.N_VALIDATION,
-        workers=args.workers,
+    return best
+
+
+def _seeds(args: argparse.Namespace) -> int:
+    from prod2vec.evaluation.seed_study import (
+        LADDER_COMPARISONS,
+        ladder_variants,
+        study_seeds,
+        study_variants,
+        summarise_scores,
+        write_seed_study,
     )
-    output = _output(args, hpo_dir() / "seeds")
+    from prod2vec.online_retail import reference_protocol
+
+    best = _tuned_configuration(args.config)
+    output = _output(args, hpo_dir() / ("ladder" if args.ladder else "seeds"))
+    check_can_write_folder(output, overwrite=True, fix="Choose another --output.")
+    _, sessions = reference_protocol.clean_sessions()
+    sizes = {"n_test": reference_protocol.N_TEST, "n_validation": reference_protocol.N_VALIDATION}
+    if args.ladder:
+        variants = ladder_variants(best)
+        study = study_variants(
+            sessions, variants, LADDER_COMPARISONS, workers=args.workers, **sizes
+        )
+    else:
+        study = study_seeds(
+            sessions, best.word2vec, best.scoring, best.best_epoch, workers=args.workers, **sizes
+        )
     write_seed_study(study, output, command_line(args.argv), args.config)
     print(summarise_scores(study.scores).round(3).to_string())
     print(study.differences.round(4).to_string(index=False))
@@ -495,6 +511,12 @@ def _add_seeds_command(commands: Any) -> None:
         "--output", default=None, help="folder of the tables (default: data/hpo/seeds/)"
     )
     seeds.add_argument("--workers", type=positive_int, default=1, help="Gensim worker threads")
+    seeds.add_argument(
+        "--ladder",
+        action="store_true",
+        help="also test Gensim's defaults, the project's, each default put back, and the tuned "
+        "configuration scored input-input (default folder data/hpo/ladder/)",
+    )
     seeds.set_defaults(run=_seeds)
 
 

@@ -138,10 +138,15 @@ def _plain(value: Any) -> Any:
 
 
 def record_output(name: str, value: Any, tolerance: Tolerance = EXACT) -> dict[str, Any]:
-    """The display data of one record (what :func:`record` displays)."""
+    """The display data of one record (what :func:`record` displays).
+
+    Beside the record, an empty ``text/plain``: front ends that do not know the record's type
+    (JupyterLab, VS Code, GitHub) show that, nothing, instead of a notice.
+    """
     if not isinstance(name, str) or not name:
         raise ValueError("A record needs a non-empty name.")
-    return {MIMETYPE: {"name": name, "value": _plain(value), "tolerance": tolerance.to_json()}}
+    record = {"name": name, "value": _plain(value), "tolerance": tolerance.to_json()}
+    return {MIMETYPE: record, "text/plain": ""}
 
 
 def record(name: str, value: Any, tolerance: Tolerance = EXACT) -> None:

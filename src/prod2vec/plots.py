@@ -113,6 +113,24 @@ def plot_session_lengths(lengths: dict[str, pd.Series]) -> Figure:
     return figure
 
 
+#: the family of a model in the results bars, by how its name starts; families are drawn in
+#: this order, each in its own colour, models of one family together
+FAMILIES: tuple[tuple[str, str], ...] = (
+    ("MostPopular", "popularity"),
+    ("AssociationRules", "counting"),
+    ("CoOccurrence", "counting"),
+    ("SequentialRules", "counting"),
+    ("PMI", "embedding of counts"),
+    ("Word2Vec", "Word2Vec"),
+)
+OTHER_FAMILY = "other"
+
+
+def result_family(model: str) -> str:
+    """The family :func:`plot_results` groups ``model`` under (:data:`FAMILIES`)."""
+    return next((family for start, family in FAMILIES if model.startswith(start)), OTHER_FAMILY)
+
+
 def plot_results(results: pd.DataFrame, title: str = "") -> Figure:
     """Bars of every model's metrics with their confidence intervals (a tidy results table).
 
@@ -126,18 +144,35 @@ def plot_results(results: pd.DataFrame, title: str = "") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per metric, one bar per model (in the table's order, top down).
+        One panel per metric, one bar per model, top down grouped by family
+        (:func:`result_family`, in the order of :data:`FAMILIES`, the table's order within a
+        family), a colour per family and a gap between families; the legend sits below.
     """
     metrics = list(results["metric"].unique())
-    models = list(results["model"].unique())
+    in_table = list(results["model"].unique())
+    order = [family for _, family in FAMILIES] + [OTHER_FAMILY]
+    models = sorted(in_table, key=lambda model: order.index(result_family(model)))
+    families = [result_family(model) for model in models]
+    gaps = np.cumsum([0] + [int(a != b) for a, b in zip(families, families[1:], strict=False)])
+    positions = -(np.arange(len(models)) + 0.6 * gaps)
+    palette = dict(zip(dict.fromkeys(families), plt.get_cmap("tab10").colors, strict=False))
     figure, axes = plt.subplots(
-        1, len(metrics), figsize=(5.2 * len(metrics), 0.5 * len(models) + 1.6)
+        1,
+        len(metrics),
+        figsize=(5.2 * len(metrics), 0.45 * len(models) + 0.3 * gaps[-1] + 1.9),
+        layout="constrained",
     )
     for axis, metric in zip(np.atleast_1d(axes), metrics, strict=True):
         rows = results[results["metric"] == metric].set_index("model").loc[models]
         errors = [rows["value"] - rows["ci_low"], rows["ci_high"] - rows["value"]]
-        positions = np.arange(len(models))[::-1]
-        axis.barh(positions, rows["value"], xerr=errors, color="tab:blue", alpha=0.8, capsize=3)
+        axis.barh(
+            positions,
+            rows["value"],
+            xerr=errors,
+            color=[palette[family] for family in families],
+            alpha=0.85,
+            capsize=3,
+        )
         for position, value in zip(positions, rows["value"], strict=True):
             axis.annotate(
                 f"{value:.3f}",
@@ -147,10 +182,12 @@ def plot_results(results: pd.DataFrame, title: str = "") -> Figure:
                 fontsize=8,
             )
         axis.set_yticks(positions, models if axis is np.atleast_1d(axes)[0] else [""] * len(models))
-        axis.set(xlabel=f"{metric} (95% bootstrap CI)", title=metric)
+        axis.set(xlabel=f"{metric} (bars: 95% bootstrap interval)", title=metric)
+        axis.set_xlim(left=0)
         axis.grid(axis="x", alpha=0.3)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=color, alpha=0.85) for color in palette.values()]
+    figure.legend(handles, list(palette), loc="outside lower center", ncols=len(palette))
     figure.suptitle(title)
-    figure.tight_layout()
     return figure
 
 
@@ -218,7 +255,9 @@ def plot_training_history(
     """
     panels = [column for column in (metric, "loss", "alpha") if column in history]
     labels = {metric: f"validation {metric}", "loss": "training loss", "alpha": "learning rate"}
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.4))
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(4.3 * len(panels), 3.6), layout="constrained"
+    )
     for axis, column in zip(np.atleast_1d(axes), panels, strict=True):
         axis.plot(history.index, history[column], marker="o", ms=3)
         if best_epoch is not None:
@@ -233,9 +272,11 @@ def plot_training_history(
                 lw=1,
                 label=f"stopped (epoch {stopped_epoch})",
             )
-        axis.set(xlabel="epoch", title=labels[column])
+        axis.set(xlabel="epoch", ylabel=labels[column])
+        axis.set_ylim(bottom=0)  # a curve read against zero: no truncated axis exaggerates it
         axis.grid(alpha=0.3)
     if best_epoch is not None or stopped_epoch is not None:
-        np.atleast_1d(axes)[0].legend(loc="lower right")
-    figure.tight_layout()
+        figure.legend(
+            *np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside lower center", ncols=2
+        )
     return figure

@@ -3,9 +3,12 @@ of a session a recommendation should read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from prod2vec.defaults import K
@@ -14,11 +17,25 @@ from prod2vec.evaluation.metrics import metric_label
 
 def inside_frame(coordinates: np.ndarray) -> np.ndarray:
     """Which points fall in the frame :func:`plot_item_map` draws (the rest are its islands)."""
-    low, high = _central_frame(coordinates)
+    low, high = central_frame(coordinates)
     return ((coordinates >= low) & (coordinates <= high)).all(axis=1)
 
 
-def _central_frame(coordinates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def region_colours(regions: Iterable[int]) -> dict[int, str]:
+    """The colour of every region of the product maps: ``tab20`` (more than ten regions) or
+    ``tab10``, in the order of the region numbers, as ``#rrggbb``."""
+    ordered = sorted({int(region) for region in regions})
+    palette = plt.get_cmap("tab20" if len(ordered) > 10 else "tab10")
+    return {region: to_hex(palette(place % palette.N)) for place, region in enumerate(ordered)}
+
+
+def point_areas(counts: np.ndarray) -> np.ndarray:
+    """The area of every item's point on the product maps (points squared): it grows with the
+    logarithm of the item's purchases."""
+    return 2 + 6 * np.log10(np.maximum(np.asarray(counts, dtype=float), 1))
+
+
+def central_frame(coordinates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper corners of the frame: the central 98% of the points on each axis,
     widened by 8% of that span on every side."""
     low, high = np.percentile(coordinates, [1, 99], axis=0)
@@ -57,13 +74,12 @@ def plot_item_map(
     -------
     matplotlib.figure.Figure
     """
-    low, high = _central_frame(coordinates)
+    low, high = central_frame(coordinates)
     inside = inside_frame(coordinates)
     regions = sorted(names)
-    palette = plt.get_cmap("tab20" if len(regions) > 10 else "tab10")
-    colours = {region: palette(position % palette.N) for position, region in enumerate(regions)}
+    colours = region_colours(regions)
     point_colours = [colours.get(region, "0.5") for region in clusters]
-    sizes = 2 + 6 * np.log10(np.maximum(counts, 1))
+    sizes = point_areas(counts)
     figure, (axis, whole) = plt.subplots(
         1, 2, figsize=(14, 7.5), gridspec_kw={"width_ratios": [2.6, 1]}
     )

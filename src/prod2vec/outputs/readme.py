@@ -1,11 +1,13 @@
 """The README's results tables, written from what the notebooks and commands recorded.
 
-Two tables in the README are never typed in:
+Three tables in the README are never typed in:
 
 - ``results``: every model's test Recall@10 and MRR@10 with bootstrap intervals, from the
   figures notebook 03 records (:func:`prod2vec.notebook_checks.record_results`);
 - ``seeds``: the tuned model and the counting baselines over 5 split seeds and 5 Word2Vec
-  seeds, and the paired differences, from ``data/hpo/seeds/`` (``python -m prod2vec seeds``).
+  seeds, and the paired differences, from ``data/hpo/seeds/`` (``python -m prod2vec seeds``);
+- ``ladder``: the same for Gensim's defaults, the project's and the tuned configuration, and
+  each default put back, from ``data/hpo/ladder/`` (``python -m prod2vec seeds --ladder``).
 
 ``make readme`` (also the last step of ``make tutorial``) runs
 ``python -m prod2vec.outputs.readme``, which rewrites each table between its markers;
@@ -21,13 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from prod2vec.evaluation.results import markdown_table, wide_table
-from prod2vec.evaluation.seed_study import summarise_scores
+from prod2vec.evaluation.seed_study import differences_table, summarise_scores
 from prod2vec.notebook_checks import notebook_records, recorded_results
 from prod2vec.outputs.atomic import atomic_path
 from prod2vec.paths import project_dir
 
 RESULTS_NOTEBOOK = Path("notebooks") / "03_word2vec_early_stopping.ipynb"
 SEEDS_FOLDER = Path("data") / "hpo" / "seeds"
+LADDER_FOLDER = Path("data") / "hpo" / "ladder"
 
 
 def results_markdown(notebook: str | Path) -> str:
@@ -53,7 +56,8 @@ def seeds_markdown(folder: str | Path) -> str:
     Parameters
     ----------
     folder : str or Path
-        The output of ``python -m prod2vec seeds``: ``scores.csv`` and ``differences.csv``.
+        The output of ``python -m prod2vec seeds`` (with or without ``--ladder``):
+        ``scores.csv`` and ``differences.csv``.
     """
     folder = Path(folder)
     summary = summarise_scores(pd.read_csv(folder / "scores.csv"))
@@ -68,14 +72,8 @@ def seeds_markdown(folder: str | Path) -> str:
         },
         index=summary.index,
     )
-    differences = pd.read_csv(folder / "differences.csv")
-    differences["cell"] = [
-        f"{row.difference:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] {row.verdict}"
-        for row in differences.itertuples()
-    ]
-    differences["difference"] = differences["model"] + " − " + differences["versus"]
-    paired = differences.pivot(index="difference", columns="metric", values="cell")
-    paired = paired.loc[differences["difference"].unique(), metrics]
+    paired = differences_table(pd.read_csv(folder / "differences.csv"))
+    paired = paired.rename_axis("difference")[metrics]
     return markdown_table(spread.reset_index()) + "\n\n" + markdown_table(paired.reset_index())
 
 
@@ -109,6 +107,7 @@ def with_table(readme: str, name: str, source: Path, table: str) -> str:
 TABLES: dict[str, tuple[Path, Callable[[Path], str]]] = {
     "results": (RESULTS_NOTEBOOK, results_markdown),
     "seeds": (SEEDS_FOLDER, seeds_markdown),
+    "ladder": (LADDER_FOLDER, seeds_markdown),
 }
 
 

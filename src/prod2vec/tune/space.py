@@ -15,6 +15,7 @@ from ray import tune
 
 from prod2vec.configuration import FIXED, SEARCHED
 from prod2vec.models.word2vec import SCORINGS
+from prod2vec.search.space import SAMPLE_LOW
 
 #: The original tutorial's grid (Cloudera Fast Forward Labs, "Train Gensim's Word2Vec"):
 #: 16 x 7 x 11 x 3 x 7 = 25,872 configurations of 10 epochs each, a job for a cluster.
@@ -50,7 +51,7 @@ def random_space(max_epochs: int = 50) -> dict[str, Any]:
         "ns_exponent": tune.uniform(-1.0, 1.0),
         "alpha": tune.loguniform(0.001, 0.1),
         "negative": tune.randint(1, 20),
-        "sample": tune.loguniform(1e-6, 1e-2),
+        "sample": tune.loguniform(SAMPLE_LOW, 1e-2),
         "epochs": tune.randint(5, max_epochs + 1),
         "scoring": tune.choice(list(SCORINGS)),
     }
