@@ -46,7 +46,6 @@ from prod2vec.models.word2vec import (
     load_vectors,
     save_vectors,
 )
-from prod2vec.notebook_checks import EPOCHS, LOSS, METRIC, NEIGHBOURS, record, record_results
 from prod2vec.online_retail import item_descriptions
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.paths import benchmark_results_dir, hpo_dir, models_dir
@@ -453,6 +452,8 @@ describe_items(neighbours, descriptions)
 # (`prod2vec.notebook_checks`).
 
 # %% tags=["checks"]
+from prod2vec.notebook_checks import EPOCHS, LOSS, METRIC, NEIGHBOURS, record, record_results
+
 record("plain Gensim: epochs run", len(recall.history), EPOCHS)
 record("plain Gensim: validation Recall@10 of epoch 1", recall.history[0], METRIC)
 record("plain Gensim: validation Recall@10 of the last epoch", recall.history[-1], METRIC)

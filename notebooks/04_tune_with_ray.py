@@ -43,7 +43,6 @@ from prod2vec.evaluation.results import results_table
 from prod2vec.evaluation.seed_study import summarise_scores
 from prod2vec.evaluation.selection import fit_baselines
 from prod2vec.models.word2vec import DEFAULT_PARAMS, OUT_OF_THE_BOX
-from prod2vec.notebook_checks import EXACT, METRIC, record
 from prod2vec.online_retail.reference_protocol import prepare_sessions
 from prod2vec.paths import hpo_dir, project_dir
 from prod2vec.plots import save_figure
@@ -513,6 +512,8 @@ pd.concat(
 # (`prod2vec.notebook_checks`).
 
 # %% tags=["checks"]
+from prod2vec.notebook_checks import EXACT, METRIC, record
+
 record("plain Tune: trials", len(results), EXACT)
 record("plain Tune: errors", results.num_errors, EXACT)
 record("plain Tune: configurations (vector_size/window/negative)", drawn_configs, EXACT)

@@ -89,15 +89,6 @@ from prod2vec.models.baselines import CoOccurrence, MostPopular
 from prod2vec.models.callbacks import StopAfterEpoch
 from prod2vec.models.pmi_svd import PmiSvd
 from prod2vec.models.word2vec import Word2VecRecommender
-from prod2vec.notebook_checks import (
-    EXACT,
-    METRIC,
-    NEIGHBOURS,
-    SMALL_COUNT,
-    Tolerance,
-    record,
-    record_results,
-)
 from prod2vec.online_retail import item_descriptions, to_interactions
 from prod2vec.online_retail.explore_settings import (
     LOOK_WORDS,
@@ -708,6 +699,17 @@ pd.Series({name: getattr(run, name).as_posix() for name in files}, name="file").
 # (`prod2vec.notebook_checks`).
 
 # %% tags=["checks"]
+from prod2vec.notebook_checks import (
+    EXACT,
+    METRIC,
+    NEIGHBOURS,
+    SMALL_COUNT,
+    Tolerance,
+    record,
+    record_results,
+)
+
+
 def neighbours_of(lists: pd.DataFrame, product: str, column: str = "item") -> pd.Series:
     return lists.loc[lists["query"] == product, column]
 

@@ -30,7 +30,7 @@ STYLE = (
     ".p2v-map .p2v-figure{display:block!important}"
     ".p2v-map .p2v-note{display:none}"
     ".p2v-figure>svg{display:block;width:100%;height:auto}"
-    ".p2v-map circle:hover{stroke:#000;stroke-width:1.5;fill-opacity:1}"
+    ".p2v-map circle:hover{stroke:currentColor;stroke-width:1.5;fill-opacity:1}"
     ".p2v-legend{display:flex;flex-wrap:wrap;gap:.2em 1.2em;font-size:.8em;margin:.4em 0}"
     ".p2v-legend span{white-space:nowrap}"
     ".p2v-legend svg{display:inline;width:.8em;height:.8em;margin-right:.3em}"
