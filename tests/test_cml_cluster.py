@@ -47,12 +47,14 @@ class StandIn(SimpleNamespace):
 def test_head_then_nodes_then_everything_stopped() -> None:
     stand_in = StandIn()
     with ray_on_cml_workers(n_workers=2, cpu=4, memory=8, timeout=30, workers=stand_in) as address:
-        assert address == "10.0.0.0:6379"
+        assert address == "ray://10.0.0.0:10001"  # Ray Client: the session is not a node
         assert stand_in.calls[0] == (
-            "launch", 1, 4, 8, "!ray start --head --port=6379 --num-cpus=4 --block"
+            "launch", 1, 4, 8, "!ray start --head --port=6379 --ray-client-server-port=10001 "
+            "--num-cpus=4 --disable-usage-stats --block"
         )  # fmt: skip
         assert stand_in.calls[2] == (
-            "launch", 2, 4, 8, "!ray start --address=10.0.0.0:6379 --num-cpus=4 --block"
+            "launch", 2, 4, 8, "!ray start --address=10.0.0.0:6379 --num-cpus=4 "
+            "--disable-usage-stats --block"
         )  # fmt: skip
         assert stand_in.calls[1] == ("await", 1, False, 30)
         assert not any(call[0] == "stop" for call in stand_in.calls)

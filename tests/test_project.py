@@ -17,7 +17,8 @@ tomllib = pytest.importorskip("tomllib")  # Python >= 3.11; environment.yml pins
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CONDA_NAMES = {"ray[tune]": "ray-tune"}  # pip name -> conda-forge name where they differ
+# pip name -> conda-forge name where they differ
+CONDA_NAMES = {"ray[tune]": "ray-tune", "ray[client]": "ray-client"}
 
 
 def _requirement(spec: str) -> tuple[str, str]:

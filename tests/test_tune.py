@@ -19,7 +19,7 @@ ray = pytest.importorskip("ray")  # the tune extra; make setup installs it
 
 from prod2vec.cli import main  # noqa: E402
 from prod2vec.configuration import Configuration  # noqa: E402
-from prod2vec.errors import ConfigurationError  # noqa: E402
+from prod2vec.errors import ConfigurationError, SweepIncompleteError  # noqa: E402
 from prod2vec.models.word2vec import Word2VecRecommender, train_word2vec  # noqa: E402
 from prod2vec.tune.space import ORIGINAL_GRID, grid_space, random_space, word2vec_settings  # noqa: E402
 from prod2vec.tune.sweep import (  # noqa: E402
@@ -28,9 +28,11 @@ from prod2vec.tune.sweep import (  # noqa: E402
     epoch_table,
     resume_sweep,
     run_sweep,
+    sweep_status,
     trial_table,
     write_sweep,
 )
+from tests.interrupting import sigint_as_in_a_terminal  # noqa: E402
 from tests.test_word2vec import PAIRS, SESSIONS, SMALL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +40,7 @@ TRIAL_COLUMNS = [
     "trial_id", "vector_size", "window", "ns_exponent", "alpha", "negative", "sample", "epochs",
     "scoring", "best_recall_at_5", "best_mrr_at_5", "best_epoch", "last_recall_at_5",
     "last_mrr_at_5", "epochs_run", "epochs_planned", "stopped_early", "cpu_seconds", "node",
+    "ended",
 ]  # fmt: skip
 SMALL_SWEEP = SweepSettings(
     search="random", samples=8, max_epochs=9, grace_period=1, concurrency=2, seed=3, k=5
@@ -118,35 +121,59 @@ def slow_corpus() -> tuple[list[list[str]], pd.DataFrame]:
     return sessions, pairs
 
 
-def test_an_interrupted_sweep_resumes(local_ray, tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT) stops a sweep gracefully; restoring it finishes every trial."""
-    settings = SweepSettings(
-        search="random", samples=4, max_epochs=6, asha=False, concurrency=1, seed=1, k=5
-    )
+def test_an_interrupted_sweep_says_so_and_resumes_exactly(local_ray, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) to `python -m prod2vec tune`: exit 130, nothing final written, the cut
+    trial recorded as interrupted (not as stopped by ASHA); the resume finishes every trial."""
+    settings = SweepSettings(search="random", samples=4, max_epochs=6, asha=False,
+                             concurrency=1, seed=1)  # fmt: skip
+    out = tmp_path / "out"
     script = f"""
-import os, sys
+import sys, types
 sys.path.insert(0, {str(ROOT)!r})
-os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
-from prod2vec.tune.sweep import SweepSettings, run_sweep
+from prod2vec.online_retail import reference_protocol
 from tests.test_tune import slow_corpus
 train, pairs = slow_corpus()
-run_sweep(train, pairs, SweepSettings(**{settings.__dict__!r}), name="interrupted",
-          storage={str(tmp_path)!r}, verbose=0)
+split = types.SimpleNamespace(train=train, validation=pairs)
+reference_protocol.prepare_sessions = lambda: types.SimpleNamespace(split=split)
+from prod2vec.cli import main
+sys.exit(main(["tune", "--samples", "4", "--max-epochs", "6", "--no-asha", "--concurrency", "1",
+               "--seed", "1", "--name", "interrupted", "--storage", {str(tmp_path)!r},
+               "--output", {str(out)!r}, "--quiet"]))
 """
     sweep = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=sigint_as_in_a_terminal)  # fmt: skip
     folder = tmp_path / "interrupted"
     deadline = time.monotonic() + 180
-    while not any(len(path.read_text().splitlines()) > 1 for path in folder.glob("*/progress.csv")):
+    while not any(len(path.read_text().splitlines()) > 1
+                  for path in folder.glob("prod2vec_trials/*.jsonl")):  # fmt: skip
         assert sweep.poll() is None and time.monotonic() < deadline, "no trial reported"
         time.sleep(0.2)
     sweep.send_signal(signal.SIGINT)
-    sweep.wait(timeout=180)
+    _, stderr = sweep.communicate(timeout=180)
+    assert sweep.returncode == 130, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("interrupted: The sweep interrupted did not finish: ")
+    assert "0 errored, 1 interrupted" in last and "--resume --name interrupted" in last
+    assert not out.exists()  # no trials.csv, epochs.csv or best.json from part of a sweep
+    ends = [json.loads(path.read_text().splitlines()[-1])
+            for path in folder.glob("prod2vec_trials/*.jsonl")]  # fmt: skip
+    assert {"record": "end", "reason": "interrupted"} in [
+        {key: end.get(key) for key in ("record", "reason")} for end in ends
+    ]
+    status = sweep_status(folder)
+    assert (status.stopped, status.interrupted, status.done) == (0, 1, False)
+    with pytest.raises(SweepIncompleteError, match="did not finish"):
+        write_sweep(folder, out, settings, "python -m prod2vec tune ...")
 
     train, pairs = slow_corpus()
-    resumed = trial_table(resume_sweep(folder, train, pairs, settings), k=5)
-    assert len(resumed) == 4
+    resumed = trial_table(resume_sweep(folder, train, pairs, settings))
+    assert len(resumed) == 4 and sweep_status(folder).done
     assert (resumed["epochs_run"] == resumed["epochs_planned"]).all()
+    assert (resumed["ended"] == "finished").all() and not resumed["stopped_early"].any()
+    epochs = epoch_table(folder)
+    assert not epochs.duplicated(["trial_id", "epoch"]).any()
+    assert len(epochs) == resumed["epochs_planned"].sum()
 
 
 @pytest.fixture
@@ -188,7 +215,7 @@ def test_trials_run_on_both_nodes_of_a_cluster(two_node_cluster, tmp_path: Path)
     [
         (["--samples", "0"], "must be at least 1"),
         (["--search", "genetic"], "invalid choice: 'genetic'"),
-        (["--max-epochs", "3"], "max_epochs must be at least 5"),
+        (["--max-epochs", "3"], "max_epochs must be at least 5, got 3: random and Bayesian"),
         (["--concurrency", "x"], "expected a whole number"),
     ],
 )

@@ -6,6 +6,7 @@ import io
 import json
 import pickle
 import re
+import time
 import tokenize
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,18 +17,27 @@ import pytest
 ray = pytest.importorskip("ray")  # the tune extra; make setup installs it
 
 from prod2vec.cli import main  # noqa: E402
-from prod2vec.errors import ConfigurationError, ProjectFileError  # noqa: E402
+from prod2vec.errors import (  # noqa: E402
+    ClusterError,
+    ConfigurationError,
+    ProjectFileError,
+    SweepIncompleteError,
+)
 from prod2vec.tune.sweep import (  # noqa: E402
     SWEEP_FILE,
+    PendingWatchdog,
+    StatusLine,
     SweepSettings,
     epoch_table,
     plan_sweep,
     read_plan,
     resume_sweep,
     run_sweep,
+    sweep_status,
     trial_table,
+    write_sweep,
 )
-from prod2vec.tune.trainable import RECORDS_FOLDER, STOPPED  # noqa: E402
+from prod2vec.tune.trainable import FAILED, RECORDS_FOLDER, STOPPED  # noqa: E402
 from tests.test_word2vec import PAIRS, SESSIONS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +231,107 @@ def test_nothing_in_the_project_loads_a_pickle() -> None:
             elif token.string == "allow_pickle" and following != ["=", "False"]:
                 found.append(f"{where} allow_pickle")
     assert found == []
+
+
+def test_a_failing_trial_fails_the_sweep_with_its_error(local_ray, tmp_path, capsys, monkeypatch):
+    """A trial that errors: exit 1, its error in one line, nothing final written; the records
+    say which trial failed and why, and a resume runs only that trial again."""
+    from prod2vec.online_retail import reference_protocol
+
+    split = SimpleNamespace(train=SESSIONS, validation=PAIRS)
+    monkeypatch.setattr(
+        reference_protocol, "prepare_sessions", lambda: SimpleNamespace(split=split)
+    )
+    settings = SweepSettings(search="random", samples=2, max_epochs=5, asha=False, seed=4, k=5)
+    with pytest.raises(SweepIncompleteError) as failed:
+        run_sweep(SESSIONS, PAIRS, settings, name="failing", storage=tmp_path, verbose=0,
+                  points_to_evaluate=[{"scoring": "output-output"}])  # fmt: skip
+    message = str(failed.value)
+    assert not failed.value.interrupted and "\n" not in message
+    assert "1 of 2 trials finished (0 stopped early by ASHA), 1 errored" in message
+    assert "trial_00000: " in message and "output-output" in message
+    assert "--resume --name failing" in message
+    sweep = tmp_path / "failing"
+    end = json.loads(record_lines(sweep, 0)[-1])
+    assert end["reason"] == FAILED and "output-output" in end["error"]
+    status = sweep_status(sweep)
+    assert (status.finished, status.errored, status.done) == (1, 1, False)
+    with pytest.raises(SweepIncompleteError):
+        write_sweep(sweep, tmp_path / "out", settings, "python -m prod2vec tune ...")
+    assert not (tmp_path / "out").exists()
+
+    kept = record_lines(sweep, 1)
+    out = tmp_path / "out"
+    common = ["--name", "failing", "--storage", str(tmp_path), "--output", str(out), "--quiet"]
+    assert main(["tune", "--resume", *common]) == 1  # the same configuration fails again
+    error = capsys.readouterr().err
+    assert error.startswith("error: The sweep failing did not finish: 1 of 2 trials finished")
+    assert error.count("\n") == 1 and not out.exists()
+    assert record_lines(sweep, 1) == kept  # the finished trial was not run again
+
+
+def test_the_cluster_must_have_cpus_for_a_trial(local_ray, monkeypatch, capsys) -> None:
+    from prod2vec.tune import connect
+
+    monkeypatch.setattr(connect, "FREE_CPU_WAIT_S", 0.5)
+    assert connect.check_cpus(2) == {"total": 2.0, "free": 2.0}
+    with pytest.raises(ClusterError, match=r"the local Ray has 2 CPUs and a trial needs 3"):
+        connect.check_cpus(3)
+    holder = ray.remote(num_cpus=2)(type("Holder", (), {"ready": lambda self: True})).remote()
+    try:
+        ray.get(holder.ready.remote())
+        capsys.readouterr()
+        assert connect.check_cpus(1, "127.0.0.1:6379") == {"total": 2.0, "free": 0.0}
+        note = capsys.readouterr().err
+        assert note.startswith("note: the Ray cluster at 127.0.0.1:6379 has 0 of its 2 CPUs free")
+        assert "the sweep stops if none can start within 180 s" in note
+    finally:
+        ray.kill(holder)
+
+
+def test_trials_that_cannot_start_stop_the_run_with_the_reason(local_ray) -> None:
+    def trials(*statuses: str) -> list[SimpleNamespace]:
+        return [SimpleNamespace(status=status) for status in statuses]
+
+    watchdog = PendingWatchdog(cpus_per_trial=2, address="head:6379", timeout=0.2)
+    watchdog.on_step_begin(0, trials("PENDING", "PENDING"))
+    watchdog.on_step_begin(1, trials("RUNNING", "PENDING"))
+    time.sleep(0.3)
+    watchdog.on_step_begin(2, trials("TERMINATED", "RUNNING"))  # running: not stuck
+    with pytest.raises(ClusterError, match="No trial could start for 0 s: the Ray cluster at "
+                       "head:6379 has .* CPUs free and a trial needs 2"):  # fmt: skip
+        time.sleep(0.3)
+        watchdog.on_step_begin(3, trials("TERMINATED", "PENDING"))
+
+
+def test_the_head_must_see_the_sweeps_folder(tmp_path: Path) -> None:
+    """With Ray Client the recorder runs on the head: a folder it does not share is refused."""
+    from prod2vec.tune.trainable import TrialRecorder
+
+    (tmp_path / SWEEP_FILE).write_text("the driver's plan")
+    TrialRecorder(tmp_path, plan=(SWEEP_FILE, "the driver's plan")).setup()
+    with pytest.raises(ClusterError, match="does not see .* as the driver does: give --storage"):
+        TrialRecorder(tmp_path, plan=(SWEEP_FILE, "another plan")).setup()
+    with pytest.raises(ClusterError, match="folder both share"):
+        TrialRecorder(tmp_path / "elsewhere", plan=(SWEEP_FILE, "the driver's plan")).setup()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_progress_lines_say_how_far_the_sweep_is(capsys) -> None:
+    line = StatusLine(planned=6, kept=2, metric="recall_at_5", interval=60)
+    running = SimpleNamespace(status="RUNNING", trial_id="a",
+                              config={"config_index": 3, "epochs": 7}, last_result={"epoch": 2},
+                              metric_analysis={"recall_at_5": {"max": 0.25}})  # fmt: skip
+    ended = SimpleNamespace(status="TERMINATED", config={"config_index": 2, "epochs": 5},
+                            last_result={"epoch": 5},
+                            metric_analysis={"recall_at_5": {"max": 0.5}})  # fmt: skip
+    waiting = SimpleNamespace(status="PENDING", trial_id="b", config={"epochs": 5},
+                              last_result={}, metric_analysis={})  # fmt: skip
+    assert line.should_report([running, waiting])
+    line.report([running, ended, waiting], done=False)
+    assert not line.should_report([running, ended, waiting])  # nothing changed since
+    printed = capsys.readouterr().out
+    assert printed.endswith(
+        "3 of 6 trials ended, 0 errored, 1 running, 1 waiting; best recall_at_5 0.5000; "
+        "running trial_00003 epoch 2/7\n"
+    )

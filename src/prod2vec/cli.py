@@ -138,12 +138,15 @@ def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
 def _tune(args: argparse.Namespace) -> int:
     from dataclasses import asdict, replace
 
+    from prod2vec.errors import SweepIncompleteError
     from prod2vec.online_retail.reference_protocol import prepare_sessions
+    from prod2vec.tune.connect import check_cpus, connect, ray_address
     from prod2vec.tune.sweep import (
         check_new_sweep,
         read_plan,
         resume_sweep,
         run_sweep,
+        sweep_status,
         trial_table,
         write_sweep,
     )
@@ -164,20 +167,35 @@ def _tune(args: argparse.Namespace) -> int:
         settings = plan.resumed_with(replace(plan.settings, **given))
     else:
         check_new_sweep(sweep)
+    # the cluster is checked before the data is prepared: a wrong address fails in seconds
+    connect(args.address)
+    check_cpus(settings.cpus_per_trial, ray_address(args.address))
     split = prepare_sessions().split
-    if args.resume:
-        resume_sweep(sweep, split.train, split.validation, settings, args.address, verbose)
-    else:
-        run_sweep(split.train, split.validation, settings, name=args.name,
-                  storage=sweep.parent, address=args.address, verbose=verbose)  # fmt: skip
+
+    def interrupted() -> str:  # a second Ctrl-C skips Tune's graceful stop: what is on disk
+        try:
+            return sweep_status(sweep).summary()
+        except Prod2VecError:
+            return f"no trial of {args.name} ran"
+
+    args.interrupted = interrupted
+    try:
+        if args.resume:
+            resume_sweep(sweep, split.train, split.validation, settings, args.address, verbose)
+        else:
+            run_sweep(split.train, split.validation, settings, name=args.name,
+                      storage=sweep.parent, address=args.address, verbose=verbose)  # fmt: skip
+    except SweepIncompleteError as error:
+        if error.interrupted:  # exit code 130, as for any Ctrl-C; a failed trial exits with 1
+            message = str(error)
+            args.interrupted = lambda: message
+            raise KeyboardInterrupt from error
+        raise
     paths = write_sweep(sweep, output, settings, command_line(args.argv))
     best = Configuration.load(paths["best"])
-    complete, planned = len(trial_table(sweep, settings.k)), read_plan(sweep).trial_count
-    print(f"best of {complete} trials: {best.word2vec}, scoring {best.scoring}")
+    print(f"best of {len(trial_table(sweep, settings.k))} trials: {best.word2vec}, "
+          f"scoring {best.scoring}")  # fmt: skip
     print(f"{_validation_figures(best)} at epoch {best.best_epoch}")
-    if complete < planned:
-        print(f"{planned - complete} of {planned} trials failed (Ray's error files are in "
-              f"{sweep}): --resume --name {args.name} runs them again")  # fmt: skip
     print("written:", ", ".join(str(path) for path in paths.values()))
     return 0
 
@@ -454,7 +472,8 @@ def add_search_options(parser: Any) -> None:
     parser.add_argument(
         "--address",
         default=None,
-        help="a Ray cluster's address (default: $RAY_ADDRESS, else local)",
+        help="a Ray cluster: host:port from one of its nodes, ray://host:10001 (Ray Client) "
+        "from anywhere (default: $RAY_ADDRESS, else a local Ray)",
     )
 
 
@@ -494,11 +513,13 @@ def _add_tune_command(commands: Any) -> None:
     search.add_argument(
         "--resume",
         action="store_true",
-        help="finish the interrupted sweep --name, trusting only what the project wrote in its "
-        "folder (prod2vec_sweep.json and prod2vec_trials/, plain JSON), never Ray's pickles: "
-        "finished and ASHA-stopped trials are kept, the others run again from epoch 1",
+        help="finish the interrupted or failed sweep --name, trusting only what the project "
+        "wrote in its folder (prod2vec_sweep.json and prod2vec_trials/, plain JSON), never "
+        "Ray's pickles: finished and ASHA-stopped trials are kept, the others run again from "
+        "epoch 1 (a sweep that did not finish exits with 130 if interrupted, 1 if a trial "
+        "failed, and writes no tables)",
     )
-    search.add_argument("--quiet", action="store_true", help="no live progress table")
+    search.add_argument("--quiet", action="store_true", help="no progress lines")
     search.set_defaults(run=_tune)
 
 

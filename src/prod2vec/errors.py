@@ -26,3 +26,23 @@ class ProjectFileError(Prod2VecError, OSError):
 
 class ModelFileError(Prod2VecError, ValueError):
     """A saved model (vectors, a run folder) is not what the project wrote."""
+
+
+class ClusterError(Prod2VecError, ConnectionError):
+    """A Ray cluster that cannot be reached or used: the address, the cause and the fix."""
+
+
+class SweepIncompleteError(Prod2VecError):
+    """A sweep ended before every trial completed; the message says how to finish it.
+
+    Parameters
+    ----------
+    message : str
+        How many trials finished, failed and were interrupted, and the command that resumes.
+    interrupted : bool
+        No trial failed: the sweep was stopped (Ctrl-C, a lost driver) rather than broken.
+    """
+
+    def __init__(self, message: str, interrupted: bool) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted

@@ -4,7 +4,9 @@
   ranges plus subsampling, epochs and the scoring choice
 - :mod:`~prod2vec.tune.trainable`: one trial, reporting validation metrics after every epoch
 - :mod:`~prod2vec.tune.sweep`: running, resuming and tabulating a sweep, locally or on a Ray
-  cluster
+  cluster; a sweep that did not finish every trial says so and writes nothing final
+- :mod:`~prod2vec.tune.connect`: a local Ray, a cluster's ``host:port`` from one of its nodes,
+  or Ray Client (``ray://``) from anywhere, checked in seconds before anything runs
 - :mod:`~prod2vec.tune.finalists`: the best trials trained again on more Word2Vec seeds,
   chosen on their mean validation curve
 - :mod:`~prod2vec.tune.analysis`: what a sweep teaches: ASHA's savings, the budget view

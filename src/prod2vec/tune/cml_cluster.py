@@ -3,7 +3,10 @@
 Inside a CML session, :func:`ray_on_cml_workers` starts a Ray head and Ray worker nodes as CML
 workers (``cml.workers_v1``), waits for them, yields the address to give
 ``python -m prod2vec tune --address ...`` or :func:`prod2vec.tune.sweep.run_sweep`, and always
-stops every worker it started, also when something fails::
+stops every worker it started, also when something fails. The session is not a Ray node, so
+the address is Ray Client's, ``ray://<head>:10001``; the Tune loop then runs on the head and
+writes the sweep's records in ``--storage``, which the head sees at the same path as the
+session (the project's folder, shared by the session and its workers)::
 
     from prod2vec.tune.cml_cluster import ray_on_cml_workers
     from prod2vec.tune.sweep import run_sweep
@@ -25,10 +28,14 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+from prod2vec.errors import ClusterError
+
 RAY_PORT = 6379
+#: the head's Ray Client server: how a session that is not a node reaches the cluster
+RAY_CLIENT_PORT = 10001
 
 
-class CMLWorkersError(RuntimeError):
+class CMLWorkersError(ClusterError, RuntimeError):
     """CML workers did not start; the message names which and what to do."""
 
 
@@ -63,7 +70,7 @@ def ray_on_cml_workers(
     timeout: int = 600,
     workers: ModuleType | None = None,
 ) -> Iterator[str]:
-    """Start a Ray head and ``n_workers`` Ray nodes on CML workers; yield the head's address.
+    """Start a Ray head and ``n_workers`` Ray nodes on CML workers; yield its Ray Client address.
 
     Parameters
     ----------
@@ -83,7 +90,8 @@ def ray_on_cml_workers(
     try:
         head = workers.launch_workers(
             n=1, cpu=cpu, memory=memory,
-            code=f"!ray start --head --port={RAY_PORT} --num-cpus={cpu} --block",
+            code=f"!ray start --head --port={RAY_PORT} --ray-client-server-port="
+            f"{RAY_CLIENT_PORT} --num-cpus={cpu} --disable-usage-stats --block",
         )  # fmt: skip
         started += head
         _started(workers, head, "Ray head", timeout)
@@ -95,11 +103,12 @@ def ray_on_cml_workers(
         if n_workers:
             nodes = workers.launch_workers(
                 n=n_workers, cpu=cpu, memory=memory,
-                code=f"!ray start --address={address} --num-cpus={cpu} --block",
+                code=f"!ray start --address={address} --num-cpus={cpu} --disable-usage-stats "
+                "--block",
             )  # fmt: skip
             started += nodes
             _started(workers, nodes, "Ray worker nodes", timeout)
-        yield address
+        yield f"ray://{head_ip}:{RAY_CLIENT_PORT}"
     finally:
         if started:
             workers.stop_workers(*[worker["id"] for worker in started])

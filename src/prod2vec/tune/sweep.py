@@ -12,6 +12,13 @@ drawn up front from the seeded space) and a JSON-lines record per trial (``prod2
 The tables and :func:`resume_sweep` read only these; Ray's pickled state (``tuner.pkl``, its
 searcher and trial checkpoints) is never loaded, since unpickling a file can run any code.
 
+A sweep either completes every planned trial or says it did not: :func:`run_sweep` and
+:func:`resume_sweep` raise :class:`~prod2vec.errors.SweepIncompleteError` ("4 of 6 trials
+finished, 1 errored, ...; finish it with ``--resume``") when a trial failed or the run was
+interrupted, and :func:`write_sweep` refuses such a sweep, so no table or ``best.json`` is
+written from part of one. Connecting is checked first (:mod:`~prod2vec.tune.connect`), and a
+run where no trial can start for :data:`PENDING_TIMEOUT_S` is stopped with the reason.
+
 Results are two tidy tables, one row per trial (:func:`trial_table`) and one per trial-epoch
 (:func:`epoch_table`), and the best configuration, a
 :class:`~prod2vec.configuration.Configuration` (:func:`best_configuration`).
@@ -24,7 +31,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +40,9 @@ from typing import Any
 import pandas as pd
 import ray
 from ray import tune
+from ray.exceptions import RayTaskError
 from ray.tune import ProgressReporter, ResultGrid
+from ray.tune.progress_reporter import RemoteReporterMixin
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search import BasicVariantGenerator, Searcher
 from ray.tune.search.optuna import OptunaSearch
@@ -42,14 +52,39 @@ from ray.tune.search.variant_generator import generate_variants
 from prod2vec.configuration import SEARCHED, Configuration
 from prod2vec.data.sessions import SessionSplit
 from prod2vec.defaults import SEARCH_SEED, K
-from prod2vec.errors import ConfigurationError, ProjectFileError
+from prod2vec.errors import (
+    ClusterError,
+    ConfigurationError,
+    Prod2VecError,
+    ProjectFileError,
+    SweepIncompleteError,
+)
 from prod2vec.evaluation.metrics import metric_key
 from prod2vec.outputs.atomic import write_csv_atomic, write_json_atomic
 from prod2vec.provenance import software_versions
+from prod2vec.tune.connect import (
+    PENDING_TIMEOUT_S,
+    check_cpus,
+    connect,
+    is_client_address,
+    ray_address,
+)
 from prod2vec.tune.space import grid_space, random_space
-from prod2vec.tune.trainable import TrialRecord, TrialRecorder, read_trial_records, train_trial
+from prod2vec.tune.trainable import (
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    STOPPED,
+    TrialRecord,
+    TrialRecorder,
+    mark_stopped_early,
+    read_trial_records,
+    train_trial,
+)
 
 SEARCHES = ("grid", "random", "bayes")
+#: seconds between two progress lines while nothing changes
+PROGRESS_INTERVAL_S = 30.0
 
 
 class _SilentReporter(ProgressReporter):
@@ -60,6 +95,129 @@ class _SilentReporter(ProgressReporter):
 
     def report(self, trials: list, done: bool, *sys_info: dict) -> None:
         pass
+
+
+def _trial_name(trial: Any) -> str:
+    """The trial's name in the tables when its plan index is known, else Ray's."""
+    index = trial.config.get("config_index")
+    return f"trial_{int(index):05d}" if index is not None else str(trial.trial_id)
+
+
+class StatusLine(RemoteReporterMixin, ProgressReporter):
+    """A line of progress when a trial starts or ends, and every ``interval`` seconds between.
+
+    The line counts the trials that ended, errored, run and wait, and gives the best metric so
+    far and each running trial's epoch. It is the same however the driver connects: with Ray
+    Client the Tune loop runs on the head, and Tune hands the lines to the driver through a
+    queue (a remote reporter's ``output_queue``).
+
+    Parameters
+    ----------
+    planned : int
+        Trials the sweep runs.
+    kept : int
+        Trials complete before this run (a resume).
+    metric : str
+        The metric maximised, shown for the best trial so far.
+    interval : float
+        Seconds between two lines while no trial starts or ends.
+    """
+
+    def __init__(
+        self, planned: int, kept: int, metric: str, interval: float = PROGRESS_INTERVAL_S
+    ) -> None:
+        self.planned, self.kept, self.metric, self.interval = planned, kept, metric, interval
+        self._last: tuple[float, tuple[int, ...]] = (0.0, ())
+
+    def _counts(self, trials: list) -> tuple[int, ...]:
+        statuses = [trial.status for trial in trials]
+        return tuple(statuses.count(name) for name in ("TERMINATED", "ERROR", "RUNNING", "PENDING"))
+
+    def should_report(self, trials: list, done: bool = False) -> bool:
+        when, counts = self._last
+        changed = self._counts(trials) != counts
+        return done or changed or time.monotonic() - when >= self.interval
+
+    def report(self, trials: list, done: bool, *sys_info: dict) -> None:
+        counts = self._counts(trials)
+        self._last = (time.monotonic(), counts)
+        ended, errored, running, pending = counts
+        scores = [
+            trial.metric_analysis[self.metric]["max"]
+            for trial in trials
+            if self.metric in trial.metric_analysis
+        ]
+        epochs = ", ".join(
+            f"{_trial_name(trial)} epoch {trial.last_result.get('epoch', 0)}/"
+            f"{trial.config.get('epochs')}"
+            for trial in trials
+            if trial.status == "RUNNING"
+        )
+        line = (
+            f"[{time.strftime('%H:%M:%S')}] {self.kept + ended} of {self.planned} trials ended, "
+            f"{errored} errored, {running} running, {pending} waiting"
+            + (f"; best {self.metric} {max(scores):.4f}" if scores else "")
+            + (f"; running {epochs}" if epochs else "")
+        )
+        if self.output_queue is not None:
+            self.output_queue.put(line)
+        else:
+            self.display(line)
+
+    def display(self, string: str) -> None:
+        print(string, flush=True)
+
+
+class PendingWatchdog(tune.Callback):
+    """Stops a run in which trials wait and none runs for ``timeout`` seconds, saying why.
+
+    Ray Tune would wait for ever (its own warning is hidden by the logging level): a cluster
+    whose CPUs are all held by another job, or lost its nodes, leaves every trial pending.
+
+    Parameters
+    ----------
+    cpus_per_trial : int
+        CPUs a trial needs, for the message.
+    address : str, optional
+        The cluster's address, for the message.
+    timeout : float
+        Seconds with trials pending and none running.
+    """
+
+    def __init__(
+        self, cpus_per_trial: int, address: str | None, timeout: float = PENDING_TIMEOUT_S
+    ) -> None:
+        self.cpus_per_trial, self.address, self.timeout = cpus_per_trial, address, timeout
+        self._since: float | None = None
+
+    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
+        now = time.monotonic()
+        statuses = {trial.status for trial in trials}
+        if "RUNNING" in statuses or "PENDING" not in statuses or self._since is None:
+            self._since = now
+        elif now - self._since > self.timeout:
+            free = ray.available_resources().get("CPU", 0.0)
+            total = ray.cluster_resources().get("CPU", 0.0)
+            where = f"the Ray cluster at {self.address}" if self.address else "the local Ray"
+            raise ClusterError(
+                f"No trial could start for {self.timeout:.0f} s: {where} has {free:g} of "
+                f"{total:g} CPUs free and a trial needs {self.cpus_per_trial} "
+                "(--cpus-per-trial); free or add CPUs, then resume the sweep with --resume."
+            )
+
+
+class _RecordingASHA(ASHAScheduler):
+    """ASHA that records the trials it stops early, so that their records say so."""
+
+    def __init__(self, sweep: Path, **options: Any) -> None:
+        super().__init__(**options)
+        self.sweep = str(sweep)
+
+    def on_trial_result(self, tune_controller: Any, trial: Any, result: dict) -> str:
+        decision = super().on_trial_result(tune_controller, trial, result)
+        if decision == self.STOP and result.get("epoch", 0) < int(trial.config["epochs"]):
+            mark_stopped_early(self.sweep, trial.trial_id)
+        return decision
 
 
 @dataclass(frozen=True)
@@ -109,25 +267,16 @@ class SweepSettings:
         if self.reduction_factor < 2:
             raise ValueError(f"reduction_factor must be at least 2, got {self.reduction_factor}.")
         if self.search != "grid" and self.max_epochs < 5:
-            raise ValueError(f"max_epochs must be at least 5, got {self.max_epochs}.")
+            raise ValueError(
+                f"max_epochs must be at least 5, got {self.max_epochs}: random and Bayesian "
+                "search draw each trial's epochs from 5 to max_epochs (fewer rarely show a "
+                "trend for ASHA to judge); grid search takes any number."
+            )
 
     @property
     def metric(self) -> str:
         """The metric maximised, as Ray names it: ``recall_at_10``."""
         return metric_key("recall", self.k)
-
-
-def connect(address: str | None = None) -> None:
-    """Start a local Ray (no dashboard) or connect to the cluster at ``address``/RAY_ADDRESS."""
-    if ray.is_initialized():
-        return
-    ray.init(
-        address=address or os.environ.get("RAY_ADDRESS") or None,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level=logging.ERROR,
-        configure_logging=True,
-    )
 
 
 #: the file of a sweep's folder that says what it runs: the first thing a sweep writes
@@ -303,10 +452,11 @@ def _trainable(
     return tune.with_resources(with_data, {"cpu": settings.cpus_per_trial})
 
 
-def _scheduler(settings: SweepSettings) -> ASHAScheduler | FIFOScheduler:
+def _scheduler(settings: SweepSettings, folder: Path) -> ASHAScheduler | FIFOScheduler:
     if not settings.asha:
         return FIFOScheduler()
-    return ASHAScheduler(
+    return _RecordingASHA(
+        folder,
         time_attr="training_iteration",
         max_t=settings.max_epochs,
         grace_period=min(settings.grace_period, settings.max_epochs),
@@ -351,6 +501,131 @@ def _search(
     return space, search, len(pending)
 
 
+@dataclass(frozen=True)
+class SweepStatus:
+    """How far a sweep got, from the project's records of its trials (:func:`sweep_status`).
+
+    Parameters
+    ----------
+    folder : Path
+        The sweep's folder.
+    planned : int
+        Trials the sweep runs.
+    finished, stopped, errored, interrupted : int
+        Trials that ran all their epochs, that ASHA stopped early, that failed, and that were
+        cut short (Ctrl-C, a killed driver, a lost node); the rest never started.
+    errors : tuple of str
+        The failed trials' errors, ``trial_00002: ModuleNotFoundError: ...``.
+    """
+
+    folder: Path
+    planned: int
+    finished: int
+    stopped: int
+    errored: int
+    interrupted: int
+    errors: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> int:
+        """Trials with nothing left to run: finished, or stopped by ASHA."""
+        return self.finished + self.stopped
+
+    @property
+    def done(self) -> bool:
+        """Every planned trial is complete."""
+        return self.complete >= self.planned
+
+    def summary(self) -> str:
+        """One line: ``4 of 6 trials finished, 1 errored, ...; finish it with ...``."""
+        waiting = self.planned - self.complete - self.errored - self.interrupted
+        line = (
+            f"{self.complete} of {self.planned} trials finished ({self.stopped} stopped early "
+            f"by ASHA), {self.errored} errored, {self.interrupted} interrupted, "
+            f"{max(waiting, 0)} not started"
+        )
+        if self.errors:
+            line += f"; {self.errors[0]}" + (" (and others)" if len(self.errors) > 1 else "")
+        if self.done:
+            return line
+        return (
+            f"{line}; finish it with `python -m prod2vec tune --resume --name "
+            f"{self.folder.name} --storage {self.folder.parent}` (finished trials are kept)"
+        )
+
+
+def sweep_status(sweep: ResultGrid | str | Path) -> SweepStatus:
+    """How far the sweep in ``sweep`` got, from its plan and its trials' records.
+
+    Raises
+    ------
+    ProjectFileError
+        The folder holds no plan written by the project (:func:`read_plan`).
+    """
+    folder = Path(sweep.experiment_path if isinstance(sweep, ResultGrid) else sweep)
+    records = read_trial_records(folder)
+    ended = [record.ended for record in records]
+    errors = tuple(
+        f"{record.trial_id}: {record.error or 'failed'}"
+        for record in records
+        if record.ended == FAILED
+    )
+    return SweepStatus(
+        folder.resolve(),
+        read_plan(folder).trial_count,
+        ended.count(FINISHED),
+        ended.count(STOPPED),
+        ended.count(FAILED),
+        ended.count(INTERRUPTED),
+        errors,
+    )
+
+
+def _check_complete(folder: Path) -> None:
+    status = sweep_status(folder)
+    if not status.done:
+        raise SweepIncompleteError(
+            f"The sweep {folder.name} did not finish: {status.summary()}.",
+            interrupted=status.errored == 0,
+        )
+
+
+def _prepare(address: str | None, settings: SweepSettings) -> None:
+    """Connect, and check that a trial can start, before anything is written."""
+    connect(address)
+    check_cpus(settings.cpus_per_trial, ray_address(address))
+
+
+@contextmanager
+def _quiet_trial_errors() -> Iterator[None]:
+    """Ray Tune logs each failed trial's traceback; the sweep's outcome names the error."""
+    tune_logger = logging.getLogger("ray.tune")
+    level = tune_logger.level
+    tune_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        tune_logger.setLevel(level)
+
+
+def _fit(tuner: tune.Tuner, client: bool) -> ResultGrid:
+    """``tuner.fit()``; the project's errors raised in the Tune loop come out unwrapped."""
+    try:
+        with _quiet_trial_errors():
+            return tuner.fit()
+    except RayTaskError as error:  # Ray Client: the loop ran on the head
+        if isinstance(error.cause, Prod2VecError):
+            raise error.cause from None
+        raise
+    except KeyboardInterrupt:
+        # Ray Client: Ctrl-C reaches only this driver; stop the loop on the head and its trials
+        remote = getattr(tuner, "_remote_tuner", None)
+        if client and remote is not None:
+            ray.kill(remote)
+            raise SweepIncompleteError("interrupted", interrupted=True) from None
+        raise
+
+
 def _run(
     folder: Path,
     plan: SweepPlan,
@@ -362,20 +637,33 @@ def _run(
     verbose: int,
     points: Sequence[dict[str, Any]] | None = None,
 ) -> ResultGrid | None:
-    """Run the trials of ``plan`` not in ``kept``, recording each; None when none remain."""
+    """Run the trials of ``plan`` not in ``kept``, recording each; None when none remain.
+
+    Raises
+    ------
+    SweepIncompleteError
+        A trial failed, or the run was interrupted, so the sweep is not complete.
+    ClusterError
+        The head does not see ``folder`` (Ray Client), or no trial could start.
+    """
     space, search, trials = _search(plan, settings, kept, points)
     if trials < 1:
         return None
-    if verbose == 0:
-        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    connect(address)
+    plan_text = (folder / SWEEP_FILE).read_text(encoding="utf-8")
+    # the legacy output engine: the only one that takes the project's progress reporter
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    reporter = (
+        _SilentReporter()
+        if verbose == 0
+        else StatusLine(plan.trial_count, len(kept), settings.metric)
+    )
     tuner = tune.Tuner(
         _trainable(train, validation, settings),
         param_space=space,
         tune_config=tune.TuneConfig(
             metric=settings.metric,
             mode="max",
-            scheduler=_scheduler(settings),
+            scheduler=_scheduler(settings, folder),
             search_alg=search,
             num_samples=trials,
             # a Searcher takes Tune's concurrency limit; the variant generator takes its own
@@ -386,11 +674,20 @@ def _run(
             name=folder.name,
             storage_path=str(folder.parent),
             verbose=verbose,
-            progress_reporter=_SilentReporter() if verbose == 0 else None,
-            callbacks=[TrialRecorder(folder, settings.k)],
+            progress_reporter=reporter,
+            callbacks=[
+                TrialRecorder(folder, settings.k, (SWEEP_FILE, plan_text)),
+                PendingWatchdog(settings.cpus_per_trial, ray_address(address)),
+            ],
         ),
     )
-    return tuner.fit()
+    try:
+        results = _fit(tuner, is_client_address(ray_address(address)))
+    except SweepIncompleteError:
+        _check_complete(folder)
+        raise
+    _check_complete(folder)
+    return results
 
 
 def param_space(settings: SweepSettings) -> dict[str, Any]:
@@ -429,10 +726,12 @@ def run_sweep(
     name, storage
         The experiment's name and the folder of Ray's results (``ray_results/``).
     address : str, optional
-        A Ray cluster's address; default ``RAY_ADDRESS``, else a local Ray.
+        A Ray cluster's address (:func:`~prod2vec.tune.connect.connect`): ``host:port`` from a
+        node, ``ray://host:port`` from anywhere; default ``RAY_ADDRESS``, else a local Ray.
     verbose : int
-        Ray Tune's progress output: 0 none (for notebooks: Ray's newer output engine would
-        still print its configuration box, so the legacy one is chosen), 1 a live status table.
+        Progress: 0 none (for notebooks), 1 or more a line when a trial starts or ends and
+        every :data:`PROGRESS_INTERVAL_S` seconds between (:class:`StatusLine`), shown however
+        the driver connects; above 1, also Ray Tune's own output of each result.
     points_to_evaluate : sequence of dict, optional
         Configurations to try first (for example Gensim's defaults); they count in
         ``settings.samples``.
@@ -441,10 +740,17 @@ def run_sweep(
     ------
     ProjectFileError
         ``storage/name`` holds an unfinished sweep (:func:`check_new_sweep`).
+    ClusterError
+        The cluster cannot be reached or used (:mod:`~prod2vec.tune.connect`), or no trial
+        could start for :data:`PENDING_TIMEOUT_S` seconds.
+    SweepIncompleteError
+        A trial failed or the run was interrupted: the sweep can be finished with
+        :func:`resume_sweep`.
     """
     folder = Path(storage).resolve() / name
     check_new_sweep(folder)
     plan = plan_sweep(settings, train, validation, points_to_evaluate)
+    _prepare(address, settings)
     for record in read_trial_records(folder):  # the finished sweep's, written by the project
         record.path.unlink()
     content = {"format": _FORMAT, "settings": asdict(settings), "data": plan.data}
@@ -464,11 +770,13 @@ def resume_sweep(
 
     Reads only the folder's plan (``SWEEP_FILE``) and trial records (``prod2vec_trials/``).
     Trials that ran their planned epochs or were stopped by the scheduler are kept as they
-    are; the records of the others (interrupted, failed) are removed and those trials run
-    again from their first epoch, in a new Ray Tune run. Random and grid search run exactly
-    the planned configurations that are missing. Bayesian search cannot replay its TPE: it
-    runs as many new trials as are missing, chosen by a fresh TPE told the kept trials'
-    results (``points_to_evaluate`` of the first run are not tried again).
+    are and never run again; the records of the others (interrupted, failed, cut by a kill)
+    are removed and those trials run again from their first epoch, in a new Ray Tune run, so
+    the tables hold one row per trial and per (trial, epoch). Every epoch is on disk as it
+    is reported, so a killed driver loses at most the epochs in flight. Random and grid
+    search run exactly the planned configurations that are missing. Bayesian search cannot
+    replay its TPE: it runs as many new trials as are missing, chosen by a fresh TPE told the
+    kept trials' results (``points_to_evaluate`` of the first run are not tried again).
 
     Parameters
     ----------
@@ -496,6 +804,8 @@ def resume_sweep(
         The folder has no plan written by the project (:func:`read_plan`).
     ConfigurationError
         ``settings`` search something else than the sweep, or the data is not the sweep's.
+    ClusterError, SweepIncompleteError
+        As :func:`run_sweep`.
     """
     folder = Path(path).resolve()
     plan = read_plan(folder)
@@ -506,11 +816,14 @@ def resume_sweep(
             "it on the data it started on, or start a new sweep with another name."
         )
     records = read_trial_records(folder)
+    kept = [record for record in records if record.complete]
+    if len(kept) < plan.trial_count:
+        _prepare(address, settings)
     for record in records:
         if not record.complete:
             record.path.unlink()  # its trial runs again from epoch 1
-    kept = [record for record in records if record.complete]
     _run(folder, plan, settings, kept, train, validation, address, verbose)
+    _check_complete(folder)
     return folder
 
 
@@ -542,8 +855,9 @@ def epoch_table(sweep: ResultGrid | str | Path, k: int = K) -> pd.DataFrame:
 def trial_table(sweep: ResultGrid | str | Path, k: int = K) -> pd.DataFrame:
     """One row per trial: its configuration, best and last metrics, epochs, cost, ASHA's verdict.
 
-    ``stopped_early`` is True when the trial ran fewer epochs than it planned: the scheduler
-    stopped it (trials never stop themselves).
+    ``stopped_early`` is True when ASHA stopped the trial before the epochs it planned, and
+    ``ended`` says why the trial ended: ``finished`` or ``stopped by the scheduler`` (the
+    tables hold complete trials only; :func:`sweep_status` counts the others).
 
     Parameters
     ----------
@@ -571,9 +885,10 @@ def trial_table(sweep: ResultGrid | str | Path, k: int = K) -> pd.DataFrame:
                 metric_key("mrr", k, prefix="last"): float(last[mrr]),
                 "epochs_run": int(last["epoch"]),
                 "epochs_planned": record.planned_epochs,
-                "stopped_early": int(last["epoch"]) < record.planned_epochs,
+                "stopped_early": record.ended == STOPPED,
                 "cpu_seconds": float(last["cpu_seconds"]),
                 "node": last["node"],
+                "ended": record.ended,
             }
         )
     if not rows:
@@ -615,7 +930,7 @@ def best_configuration(trials: pd.DataFrame, k: int = K) -> Configuration:
 def write_sweep(
     sweep: ResultGrid | str | Path, folder: str | Path, settings: SweepSettings, command: str
 ) -> dict[str, Path]:
-    """Write ``trials.csv``, ``epochs.csv`` and ``best.json``, each atomically.
+    """Write ``trials.csv``, ``epochs.csv`` and ``best.json`` of a complete sweep, atomically.
 
     Parameters
     ----------
@@ -632,8 +947,15 @@ def write_sweep(
     -------
     dict of str to Path
         The files written, by name: ``trials``, ``epochs`` and ``best``.
+
+    Raises
+    ------
+    SweepIncompleteError
+        Not every planned trial is complete: nothing is written, as a best configuration of
+        part of a sweep would look final.
     """
     folder = Path(folder)
+    _check_complete(Path(sweep.experiment_path if isinstance(sweep, ResultGrid) else sweep))
     trials, epochs = trial_table(sweep, settings.k), epoch_table(sweep, settings.k)
     best = best_configuration(trials, settings.k).with_provenance(
         command=command, versions=software_versions(), search=asdict(settings)

@@ -25,6 +25,7 @@ from ray import tune
 
 from prod2vec.configuration import Configuration
 from prod2vec.defaults import K
+from prod2vec.errors import ClusterError
 from prod2vec.evaluation.metrics import metric_key, metric_label
 from prod2vec.models.callbacks import MetricLogger
 from prod2vec.models.word2vec import DEFAULT_SEED, train_word2vec
@@ -102,7 +103,9 @@ def train_trial(
 #: the folder of a sweep (``<storage>/<name>``) where each trial's record is written
 RECORDS_FOLDER = "prod2vec_trials"
 #: why a trial ended, as its record says; only the first two make a trial complete
-FINISHED, STOPPED, FAILED = "finished", "stopped by the scheduler", "error"
+FINISHED, STOPPED, FAILED, INTERRUPTED = (
+    "finished", "stopped by the scheduler", "error", "interrupted"
+)  # fmt: skip
 _RECORD_NAME = re.compile(r"(\d{5,})\.jsonl")
 
 
@@ -111,8 +114,10 @@ class TrialRecord:
     """What the project recorded of one trial: ``<sweep>/prod2vec_trials/<index>.jsonl``.
 
     The file is JSON lines: a ``start`` line with the trial's config and planned epochs, an
-    ``epoch`` line per reported epoch, and an ``end`` line with the reason it ended. A damaged
-    or partial file reads as a record that is not complete, never as an error.
+    ``epoch`` line per reported epoch, and an ``end`` line with the reason it ended
+    (:data:`FINISHED`, :data:`STOPPED` by ASHA, :data:`FAILED` with the error's last line, or
+    :data:`INTERRUPTED`: the run ended first). A damaged or partial file reads as a record that
+    is not complete, never as an error; a file without an ``end`` line is a trial cut by a kill.
     """
 
     path: Path
@@ -121,6 +126,7 @@ class TrialRecord:
     planned_epochs: int
     epochs: list[dict[str, Any]]
     end: str | None
+    error: str | None = None
 
     @property
     def trial_id(self) -> str:
@@ -131,7 +137,15 @@ class TrialRecord:
     def complete(self) -> bool:
         """Ran its planned epochs, or was stopped by the scheduler: nothing to run again."""
         ran_all = bool(self.epochs) and self.epochs[-1]["epoch"] == self.planned_epochs
-        return self.end in (FINISHED, STOPPED) or (self.end is None and ran_all)
+        return self.end in (FINISHED, STOPPED) or (self.end in (None, INTERRUPTED) and ran_all)
+
+    @property
+    def ended(self) -> str:
+        """Why the trial ended: :data:`FINISHED`, :data:`STOPPED`, :data:`FAILED` or
+        :data:`INTERRUPTED` (also a trial whose record a kill cut short)."""
+        if self.complete:
+            return STOPPED if self.end == STOPPED else FINISHED
+        return FAILED if self.end == FAILED else INTERRUPTED
 
 
 def read_trial_records(sweep: str | Path) -> list[TrialRecord]:
@@ -161,7 +175,8 @@ def _read_record(path: Path, index: int) -> TrialRecord:
     try:
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         start, rest = lines[0], lines[1:]
-        end = rest.pop()["reason"] if rest and rest[-1]["record"] == "end" else None
+        last = rest.pop() if rest and rest[-1]["record"] == "end" else {}
+        end, error = last.get("reason"), last.get("error")
         epochs = [line for line in rest if line["record"] == "epoch"]
         if start["record"] != "start" or len(epochs) != len(rest):
             return damaged
@@ -170,7 +185,9 @@ def _read_record(path: Path, index: int) -> TrialRecord:
         numbered = [line["epoch"] for line in epochs] == list(range(1, len(epochs) + 1))
     except (ValueError, LookupError, TypeError, AttributeError):  # a torn or foreign line
         return damaged
-    return TrialRecord(path, index, config, planned, epochs, end) if numbered else damaged
+    if not numbered:
+        return damaged
+    return TrialRecord(path, index, config, planned, epochs, end, str(error) if error else None)
 
 
 def _append(path: Path, line: dict[str, Any], mode: str = "a") -> None:
@@ -181,14 +198,37 @@ def _append(path: Path, line: dict[str, Any], mode: str = "a") -> None:
         os.fsync(file.fileno())
 
 
+def _error_line(trial: Any) -> str:
+    """The last line of a failed trial's traceback (Ray's text error file, never its pickle)."""
+    path = getattr(trial, "error_file", None)
+    try:
+        lines = Path(path).read_text(encoding="utf-8").strip().splitlines() if path else []
+    except OSError:
+        lines = []
+    return lines[-1].strip()[:500] if lines else f"trial {trial.trial_id} failed"
+
+
+#: Ray trial ids the scheduler stopped early, by sweep folder. A module-level registry, as
+#: the scheduler and the recorder are serialised apart (to the head, with Ray Client) and
+#: meet again only in the process that runs the Tune loop.
+_STOPPED_EARLY: dict[str, set[str]] = {}
+
+
+def mark_stopped_early(sweep: str | Path, trial_id: str) -> None:
+    """Record that the scheduler stopped ``trial_id`` of ``sweep`` before its last epoch."""
+    _STOPPED_EARLY.setdefault(str(Path(sweep)), set()).add(trial_id)
+
+
 class TrialRecorder(tune.Callback):
     """Writes each trial's record (:class:`TrialRecord`) from the driver, as results arrive.
 
     The driver, not the trial, writes: its folder is where the sweep's storage is even when
-    trials run on other nodes, and it sees the scheduler's decision (a result marked ``done``
-    before the trial's last planned epoch is ASHA stopping it). A trial's index is its
-    ``config_index`` (random and grid search, whose configurations are planned up front), or
-    the smallest index not yet used (Bayesian search).
+    trials run on other nodes, and it sees the scheduler's decisions (:func:`mark_stopped_early`:
+    only those trials end :data:`STOPPED`; one that ends short of its planned epochs otherwise
+    was :data:`INTERRUPTED`). A trial's index is its ``config_index`` (random and grid search,
+    whose configurations are planned up front), or the smallest index not yet used (Bayesian
+    search). Every epoch line is on disk before the
+    next result is handled, so a killed driver loses only the epochs in flight.
 
     Parameters
     ----------
@@ -196,16 +236,36 @@ class TrialRecorder(tune.Callback):
         The sweep's folder, ``<storage>/<name>``.
     k : int
         The cut-off K of the recorded metrics.
+    plan : tuple of (str, str), optional
+        The name and content of the file the driver wrote in ``sweep`` (its plan). The
+        recorder runs where the Tune loop runs, on the head with Ray Client: if that process
+        does not see this file with this content, the driver would never read the records,
+        and the run stops at once (:class:`~prod2vec.errors.ClusterError`).
     """
 
-    def __init__(self, sweep: Path, k: int = K) -> None:
+    def __init__(self, sweep: Path, k: int = K, plan: tuple[str, str] | None = None) -> None:
+        self.sweep = str(Path(sweep))
         self.folder = Path(sweep) / RECORDS_FOLDER
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.metrics = (metric_key("recall", k), metric_key("mrr", k), "cpu_seconds", "node")
-        self._used = {record.index for record in read_trial_records(sweep)}
+        self.plan = plan
+        self._used: set[int] = set()
         self._paths: dict[str, Path] = {}
         self._last_epoch: dict[str, int] = {}
         self._ended: set[str] = set()
+
+    def setup(self, **info: Any) -> None:
+        if self.plan is not None:
+            name, content = self.plan
+            path = Path(self.sweep) / name
+            if not path.is_file() or path.read_text(encoding="utf-8") != content:
+                raise ClusterError(
+                    f"The Tune loop runs on the Ray head (Ray Client), which writes the "
+                    f"sweep's records, but it does not see {self.sweep} as the driver does: "
+                    "give --storage a folder both share, at the same path (the CML project "
+                    "folder, an NFS mount)."
+                )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._used = {record.index for record in read_trial_records(self.sweep)}
 
     def _index(self, config: dict[str, Any]) -> int:
         if "config_index" in config:
@@ -235,19 +295,31 @@ class TrialRecorder(tune.Callback):
         metrics = {name: result[name] for name in self.metrics}
         _append(self._paths[key], {"record": "epoch", "epoch": epoch, **metrics})
         if result.get("done"):
-            planned = int(trial.config["epochs"])
-            self._end(key, FINISHED if epoch >= planned else STOPPED)
+            self._end_short_or_finished(trial)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        key = trial.trial_id
-        if key in self._paths and self._last_epoch[key] == int(trial.config["epochs"]):
-            self._end(key, FINISHED)
+        if trial.trial_id in self._paths:
+            self._end_short_or_finished(trial)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if trial.trial_id in self._paths:
-            self._end(trial.trial_id, FAILED)
+            self._end(trial.trial_id, FAILED, _error_line(trial))
 
-    def _end(self, key: str, reason: str) -> None:
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        for key in self._paths:  # still running when the run ended: Ctrl-C, a lost driver
+            self._end(key, INTERRUPTED)
+
+    def _end_short_or_finished(self, trial: Any) -> None:
+        key = trial.trial_id
+        if self._last_epoch[key] >= int(trial.config["epochs"]):
+            self._end(key, FINISHED)
+        elif key in _STOPPED_EARLY.get(self.sweep, ()):
+            self._end(key, STOPPED)
+        else:
+            self._end(key, INTERRUPTED)
+
+    def _end(self, key: str, reason: str, error: str | None = None) -> None:
         if key not in self._ended:
             self._ended.add(key)
-            _append(self._paths[key], {"record": "end", "reason": reason})
+            line = {"record": "end", "reason": reason}
+            _append(self._paths[key], {**line, "error": error} if error else line)
