@@ -34,6 +34,9 @@ pytest.importorskip("ray")  # the tune extra
 psutil = pytest.importorskip("psutil")  # a dependency of Ray
 pytest.importorskip("grpc", reason="Ray Client needs grpcio: pip install 'ray[client]'")
 
+#: the ray command of the environment running the tests (not whatever PATH finds first)
+RAY = Path(sys.executable).parent / "ray"
+
 from tests.interrupting import sigint_as_in_a_terminal  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +126,7 @@ def _start_node(arguments: list[str], log: Path, environment: dict[str, str]) ->
     """``ray start --block ...`` in a session of its own."""
     with log.open("w") as output:
         return subprocess.Popen(
-            [shutil.which("ray") or "ray", "start", "--block", *arguments],
+            [str(RAY), "start", "--block", *arguments],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=environment,
@@ -153,6 +156,7 @@ def cluster() -> Iterator[Cluster]:
     (folder / "token").write_text(TOKEN)
     environment = {
         **os.environ,
+        "PATH": os.pathsep.join([str(RAY.parent), os.environ.get("PATH", "")]),
         "HOME": str(folder / "home"),
         "RAY_AUTH_MODE": "token",
         "RAY_AUTH_TOKEN_PATH": str(folder / "token"),
