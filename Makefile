@@ -15,13 +15,13 @@ export PYTHONHASHSEED := 0
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 NBVAL := --nbval --nbval-current-env
 
-.PHONY: setup data tutorial readme test test-notebooks lint lab sync html bench-status clean
+.PHONY: setup data tutorial readme test test-notebooks lint lab sync html app bench-status clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,tune,explore,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,tune,explore,docs,app]'
 	touch $@
 
 data: $(DATA)
@@ -62,6 +62,12 @@ sync: setup
 # The rendered site, from the committed notebooks as they are (nothing is run): open site/index.html
 html: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The web page to try a run: search products, next items, similar products, the catalogue's map,
+# on http://127.0.0.1:8080 ($CDSW_APP_PORT in CML). It serves runs/online_retail, which a pipeline
+# run writes first: .venv/bin/python -m prod2vec pipeline --out runs/online_retail
+app: setup
+	$(BIN)/python -m prod2vec app --run runs/online_retail --host 127.0.0.1
 
 # Which results under benchmarks/results/ were measured on the files as they are now (fresh), and
 # which not (stale: the files that changed since; no provenance: written before this was recorded)

@@ -3,8 +3,9 @@
 Request ``{"items": ["85123A", "22423"], "k": 10}`` (or ``{"item": "85123A"}``); response
 ``{"recommendations": [{"item", "description", "score"}, ...]}`` or ``{"error": "..."}``
 (:mod:`prod2vec.serving`). Serves the model PROD2VEC_MODEL_DIR chose (default
-runs/online_retail, written by the pipeline job; Word2Vec or a counting model, as its
-serving.json says), loaded once per process.
+served/online_retail, written by the pipeline job where the model build sees it; Word2Vec or a
+counting model, as its serving.json says), loaded once per process. The build installs the
+package with cdsw-build.sh.
 """
 
 import os
@@ -19,7 +20,7 @@ except ImportError:
         return function
 
 
-SCORER = SessionScorer(os.environ.get("PROD2VEC_MODEL_DIR", "runs/online_retail"))
+SCORER = SessionScorer(os.environ.get("PROD2VEC_MODEL_DIR", "served/online_retail"))
 
 
 @cml_model

@@ -1,7 +1,6 @@
 """CML job: download Online Retail from UCI and cache it in data/ (runs at launch)."""
 
-import sys
-
 from prod2vec.cli import main
+from prod2vec.cml_jobs import finish
 
-sys.exit(main(["data", "--quiet"]))
+finish(main(["data", "--quiet"]))

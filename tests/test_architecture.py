@@ -16,7 +16,7 @@ from prod2vec.online_retail.explore_settings import STOP_WORDS
 from prod2vec.online_retail.source import SCHEMA
 
 SOURCE = Path(prod2vec.__file__).parent
-HEAVY = ("ray", "optuna", "umap", "sklearn")
+HEAVY = ("ray", "optuna", "umap", "sklearn", "flask")
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
@@ -30,7 +30,7 @@ def core_modules() -> list[str]:
         parts = path.relative_to(SOURCE.parent).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if len(parts) == 1 or parts[1] not in ("tune", "explore", "__main__"):
+        if len(parts) == 1 or parts[1] not in ("tune", "explore", "app", "__main__"):
             names.append(".".join(parts))
     return names
 
@@ -50,7 +50,7 @@ print(sorted(name for name in {HEAVY!r} if name in sys.modules))
 
 
 def test_stage_subpackages_say_which_extra_they_need() -> None:
-    for stage, module in (("tune", "ray"), ("explore", "umap")):
+    for stage, module in (("tune", "ray"), ("explore", "umap"), ("app", "flask")):
         run = run_python(f"import sys; sys.modules[{module!r}] = None; import prod2vec.{stage}")
         assert run.returncode == 1
         assert f"pip install 'prod2vec[{stage}]'" in run.stderr
@@ -70,10 +70,13 @@ ONLINE_RETAIL_NAMES = re.compile(
 #: the only modules outside ``online_retail`` that may import it: the entry points
 ONLINE_RETAIL_IMPORTERS = {"prod2vec.cli", "prod2vec.pipeline"}
 #: the stage subpackages, and the few modules beside them
-STAGES = {"data", "models", "evaluation", "outputs", "online_retail", "search", "tune", "explore"}
+STAGES = {
+    "data", "models", "evaluation", "outputs", "online_retail", "search", "tune", "explore", "app",
+}  # fmt: skip
 TOP_LEVEL = {
     "__init__", "__main__", "cli", "pipeline", "serving", "plots", "progress",
     "configuration", "defaults", "errors", "extras", "paths", "provenance", "notebook_checks",
+    "cml_jobs",
 }  # fmt: skip
 
 

@@ -30,7 +30,7 @@ def _requirement(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    assert sorted(extras) == ["dev", "docs", "explore", "tune"]
+    assert sorted(extras) == ["app", "dev", "docs", "explore", "tune"]
     pip_side = dict(map(_requirement, project["dependencies"] + sum(extras.values(), [])))
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_entries = [entry for entry in environment["dependencies"] if isinstance(entry, str)]
@@ -38,7 +38,7 @@ def test_environment_yml_matches_pyproject() -> None:
     assert conda_side.pop("python") == "=3.11"
     assert conda_side.pop("pip") == ""
     assert environment["channels"] == ["conda-forge"]
-    assert {"pip": ["-e .[dev,tune,explore,docs]"]} in environment["dependencies"]
+    assert {"pip": ["-e .[dev,tune,explore,docs,app]"]} in environment["dependencies"]
     assert sorted(set(pip_side) - set(conda_side)) == [], "missing from environment.yml"
     assert sorted(set(conda_side) - set(pip_side)) == [], "missing from pyproject.toml"
     assert pip_side == conda_side, "version bounds differ"

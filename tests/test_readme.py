@@ -40,3 +40,13 @@ def test_a_table_is_replaced_between_its_markers_only() -> None:
     assert with_table(readme, "results", source, "| new |") == readme
     with pytest.raises(ValueError, match="needs the lines"):
         with_table("no markers\n", "results", source, "| new |")
+
+
+def test_the_readme_has_each_heading_once_and_no_stray_comment_ends() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    outside_code = readme.split("```")[::2]
+    headings = [line for part in outside_code for line in part.splitlines() if line.startswith("#")]
+    assert len(headings) == len(set(headings)), "a heading is repeated"
+    for part in outside_code:
+        for line in part.splitlines():
+            assert line.count("-->") == line.count("<!--"), line

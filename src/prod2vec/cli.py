@@ -21,6 +21,9 @@ Commands
     Test a configuration (a ``best.json``) over 5 split seeds and 5 Word2Vec seeds against
     the counting baselines; writes ``scores.csv`` and ``differences.csv``. With ``--ladder``,
     also Gensim's defaults, the project's defaults and each of them put back (an ablation).
+``app``
+    Serve a pipeline run's folder as a web page to try it (needs the ``app`` and ``explore``
+    extras): search products, next items, similar products, the map of the catalogue.
 """
 
 from __future__ import annotations
@@ -117,7 +120,14 @@ def _storage(args: argparse.Namespace) -> Path:
     return Path(args.storage) if args.storage else project_dir() / "ray_results"
 
 
-def _sweep_settings(args: argparse.Namespace) -> SweepSettings:
+def sweep_settings(args: argparse.Namespace) -> SweepSettings:
+    """The sweep that parsed ``tune`` or ``pipeline --tune`` flags describe.
+
+    Raises
+    ------
+    UsageError
+        The flags do not make a sweep (one line saying why).
+    """
     from prod2vec.tune.sweep import SweepSettings
 
     try:
@@ -151,7 +161,7 @@ def _tune(args: argparse.Namespace) -> int:
         write_sweep,
     )
 
-    settings = _sweep_settings(args)
+    settings = sweep_settings(args)
     sweep = _storage(args).resolve() / args.name
     output = _output(args, hpo_dir())
     verbose = 0 if args.quiet else 1
@@ -316,7 +326,7 @@ def _pipeline(args: argparse.Namespace) -> int:
     if args.metadata and not args.input:
         raise UsageError("--metadata labels your own --input; Online Retail has descriptions")
     settings = _pipeline_settings(args)
-    sweep = _sweep_settings(args) if args.tune else None
+    sweep = sweep_settings(args) if args.tune else None
     kept: dict[str, str | Path | None] = {
         "--input": args.input,
         "--metadata": args.metadata,
@@ -437,6 +447,25 @@ def _read_input(args: argparse.Namespace) -> tuple[pd.DataFrame, QualityReport, 
     if args.metadata:
         labels = read_labels(args.metadata, args.metadata_item_col, args.label_col, args.encoding)
     return interactions, quality, labels
+
+
+def _app(args: argparse.Namespace) -> int:
+    from prod2vec.app.server import create_app, serve
+    from prod2vec.online_retail.explore_settings import STOP_WORDS
+
+    port = args.port
+    if port is None:  # CML gives an application its port in CDSW_APP_PORT
+        try:
+            port = positive_int(os.environ.get("CDSW_APP_PORT", "8080"))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"$CDSW_APP_PORT is not a port: {error}; or give --port") from error
+    # Online Retail's filler words are English filler for any run's descriptions
+    app = create_app(args.run_dir, stop_words=STOP_WORDS)
+    seconds = app.config["STARTUP_SECONDS"]
+    print(f"{args.run_dir} loaded in {seconds['load']:.1f} s, its map drawn in "
+          f"{seconds['map']:.1f} s", file=sys.stderr)  # fmt: skip
+    serve(app, args.host, port)
+    return 0
 
 
 def add_search_options(parser: Any) -> None:
@@ -660,6 +689,28 @@ def _add_pipeline_command(commands: Any) -> None:
     pipeline.set_defaults(run=_pipeline)
 
 
+def _add_app_command(commands: Any) -> None:
+    app = commands.add_parser(
+        "app",
+        help="serve a pipeline run as a web page to try: search, next items, similar products, "
+        "the map (extras: app, explore)",
+    )
+    app.add_argument(
+        "--run",
+        dest="run_dir",
+        required=True,
+        help="a run folder written by `python -m prod2vec pipeline --out`",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    app.add_argument(
+        "--port",
+        type=positive_int,
+        default=None,
+        help="port (default: $CDSW_APP_PORT, else 8080)",
+    )
+    app.set_defaults(run=_app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -675,6 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_seeds_command(commands)
     _add_finalists_command(commands)
     _add_pipeline_command(commands)
+    _add_app_command(commands)
     return parser
 
 

@@ -94,11 +94,34 @@ class SessionScorer:
                 vectors, output_weights=output_weights, scoring="input-output"
             )
             served = ServedModel(model.name, model, WHOLE_REQUEST)
+        self._serve(served, _descriptions(run, served.model.items_.tolist()))
+
+    @classmethod
+    def from_model(cls, served: ServedModel, labels: list[str]) -> SessionScorer:
+        """A scorer answering with a model already loaded, and the description of its items.
+
+        Parameters
+        ----------
+        served : ServedModel
+            The model, its name and its context rule.
+        labels : list of str
+            The description of each item of ``served.model.items_``, in that order.
+
+        Returns
+        -------
+        SessionScorer
+            Answering as one loaded from a run folder does.
+        """
+        scorer = cls.__new__(cls)
+        scorer._serve(served, labels)
+        return scorer
+
+    def _serve(self, served: ServedModel, labels: list[str]) -> None:
         self.served = served
         self.items = served.model.items_
         self.row_of = {item: row for row, item in enumerate(self.items.tolist())}
         self.longest_id = max(map(len, self.row_of))
-        self.labels = _descriptions(run, self.items.tolist())
+        self.labels = labels
 
     def answer(self, request: Any) -> dict[str, Any]:
         """The recommendations for ``request``, or an ``error`` naming what is wrong; never raises.

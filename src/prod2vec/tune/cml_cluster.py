@@ -1,12 +1,12 @@
 """A Ray cluster on Cloudera Machine Learning workers, for a sweep bigger than one session.
 
-Inside a CML session, :func:`ray_on_cml_workers` starts a Ray head and Ray worker nodes as CML
-workers (``cml.workers_v1``), waits for them, yields the address to give
+Inside a CML session or job, :func:`ray_on_cml_workers` starts a Ray head and Ray worker nodes
+as CML workers (``cml.workers_v1``), waits for them, yields the address to give
 ``python -m prod2vec tune --address ...`` or :func:`prod2vec.tune.sweep.run_sweep`, and always
-stops every worker it started, also when something fails. The session is not a Ray node, so
-the address is Ray Client's, ``ray://<head>:10001``; the Tune loop then runs on the head and
-writes the sweep's records in ``--storage``, which the head sees at the same path as the
-session (the project's folder, shared by the session and its workers)::
+stops every worker it started, also when a launch, the wait or the sweep fails. The session is
+not a Ray node, so the address is Ray Client's, ``ray://<head>:10001``; the Tune loop then runs
+on the head and writes the sweep's records in ``--storage``, which the head sees at the same
+path as the session (the project's folder, shared by the session and its workers)::
 
     from prod2vec.tune.cml_cluster import ray_on_cml_workers
     from prod2vec.tune.sweep import run_sweep
@@ -15,14 +15,22 @@ session (the project's folder, shared by the session and its workers)::
         results = run_sweep(train, validation, settings, name="big", storage="ray_results",
                             address=address)
 
+Every node runs ``ray start`` with the session's Python (the same runtime image on every
+worker: no reliance on ``ray`` being on the workers' PATH), without usage statistics, and with
+its object store in ``/tmp`` at a size set from the worker's memory: a CML container's
+``/dev/shm`` is 64 MB, where Ray would fall back to ``/tmp`` anyway, with a warning, at a
+size computed for a machine it does not see.
+
 ``cml`` exists only inside CML (the PyPI package of that name is unrelated and must never be
 installed for this): it is imported when the helper is called, and tests pass a stand-in
-module with the same four functions.
+module with the same functions.
 """
 
 from __future__ import annotations
 
 import importlib
+import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -33,6 +41,9 @@ from prod2vec.errors import ClusterError
 RAY_PORT = 6379
 #: the head's Ray Client server: how a session that is not a node reaches the cluster
 RAY_CLIENT_PORT = 10001
+#: the share of a worker's memory given to Ray's object store (Tune passes small objects)
+OBJECT_STORE_SHARE = 0.2
+_GIB = 1024**3
 
 
 class CMLWorkersError(ClusterError, RuntimeError):
@@ -50,16 +61,70 @@ def cml_workers_module() -> ModuleType:
         ) from None
 
 
-def _started(workers: ModuleType, launched: list[dict[str, Any]], what: str, timeout: int):
-    ready = workers.await_workers(launched, wait_for_completion=False, timeout_seconds=timeout)
-    failures = ready.get("failures", [])
-    if failures or len(ready.get("workers", [])) < len(launched):
-        raise CMLWorkersError(
-            f"{len(failures) or len(launched) - len(ready.get('workers', []))} of "
-            f"{len(launched)} {what} did not start within {timeout} s: check the workers' logs "
-            "in CML, and the project's CPU and memory quota."
+def ray_start_code(options: list[str], cpu: int, memory: int) -> str:
+    """The code a CML worker runs: ``ray start ... --block`` with the session's Python.
+
+    Parameters
+    ----------
+    options : list of str
+        What makes the node a head or joins it to one (``--head --port=...``, ``--address=...``).
+    cpu, memory : int
+        The worker's CPUs, and its memory in GB (the object store gets
+        :data:`OBJECT_STORE_SHARE` of it).
+
+    Returns
+    -------
+    str
+        A shell line for ``launch_workers(code=...)`` (``!`` runs it as a shell command).
+    """
+    command = [
+        sys.executable, "-m", "ray.scripts.scripts", "start", *options, f"--num-cpus={cpu}",
+        f"--object-store-memory={int(memory * _GIB * OBJECT_STORE_SHARE)}",
+        "--plasma-directory=/tmp", "--disable-usage-stats", "--block",
+    ]  # fmt: skip
+    return "!" + shlex.join(command)
+
+
+class _Workers:
+    """The workers of one cluster, alike, launched in turn and stopped together."""
+
+    def __init__(self, module: ModuleType, cpu: int, memory: int, timeout: int) -> None:
+        self.module, self.cpu, self.memory, self.timeout = module, cpu, memory, timeout
+        self.ids: list[str] = []
+
+    def launch(self, what: str, n: int, options: list[str]) -> list[dict[str, Any]]:
+        """Start ``n`` Ray nodes, wait until they run; the workers (with their ``ip_address``)."""
+        code = ray_start_code(options, self.cpu, self.memory)
+        launched = self.module.launch_workers(n=n, cpu=self.cpu, memory=self.memory, code=code)
+        # a launch CML refused comes back without "id", sometimes with the engine it made
+        self.ids += [
+            worker.get("id") or worker.get("engineId")
+            for worker in launched
+            if worker.get("id") or worker.get("engineId")
+        ]
+        refused = [worker for worker in launched if not worker.get("id")]
+        if refused or len(launched) < n:
+            reasons = sorted({str(worker.get("message", "no reason given")) for worker in refused})
+            raise CMLWorkersError(
+                f"CML launched {len(launched) - len(refused)} of {n} {what} "
+                f"({'; '.join(reasons) or 'fewer than asked'}): check the project's CPU and "
+                "memory quota, and the workers' logs in CML."
+            )
+        ready = self.module.await_workers(
+            launched, wait_for_completion=False, timeout_seconds=self.timeout
         )
-    return ready["workers"]
+        running = ready.get("workers", [])
+        if ready.get("failures") or len(running) < n:
+            failed = len(ready.get("failures", [])) or n - len(running)
+            raise CMLWorkersError(
+                f"{failed} of {n} {what} did not start within {self.timeout} s: check the "
+                "workers' logs in CML, and the project's CPU and memory quota."
+            )
+        return running
+
+    def stop(self) -> None:
+        if self.ids:
+            self.module.stop_workers(*self.ids)
 
 
 @contextmanager
@@ -69,6 +134,7 @@ def ray_on_cml_workers(
     memory: int = 4,
     timeout: int = 600,
     workers: ModuleType | None = None,
+    ports: tuple[int, int] = (RAY_PORT, RAY_CLIENT_PORT),
 ) -> Iterator[str]:
     """Start a Ray head and ``n_workers`` Ray nodes on CML workers; yield its Ray Client address.
 
@@ -82,33 +148,33 @@ def ray_on_cml_workers(
         Seconds to wait for the workers to start.
     workers : module, optional
         ``cml.workers_v1`` (imported when not given).
+    ports : tuple of (int, int)
+        The head's Ray port and its Ray Client server's port.
+
+    Yields
+    ------
+    str
+        ``ray://<head ip>:<client port>``.
+
+    Raises
+    ------
+    CMLWorkersError
+        A worker was refused or did not start in time (everything launched is stopped first).
     """
     if n_workers < 0 or cpu < 1 or memory < 1 or timeout < 1:
         raise ValueError("Need n_workers >= 0 and cpu, memory and timeout >= 1.")
-    workers = workers or cml_workers_module()
-    started: list[dict[str, Any]] = []
+    ray_port, client_port = ports
+    started = _Workers(workers or cml_workers_module(), cpu, memory, timeout)
     try:
-        head = workers.launch_workers(
-            n=1, cpu=cpu, memory=memory,
-            code=f"!ray start --head --port={RAY_PORT} --ray-client-server-port="
-            f"{RAY_CLIENT_PORT} --num-cpus={cpu} --disable-usage-stats --block",
-        )  # fmt: skip
-        started += head
-        _started(workers, head, "Ray head", timeout)
-        head_id = head[0]["id"]
-        head_ip = next(
-            worker["ip_address"] for worker in workers.list_workers() if worker["id"] == head_id
-        )
-        address = f"{head_ip}:{RAY_PORT}"
+        head_options = ["--head", f"--port={ray_port}", f"--ray-client-server-port={client_port}"]
+        (head,) = started.launch("Ray head", 1, head_options)
+        head_ip = head.get("ip_address")
+        if not head_ip:
+            raise CMLWorkersError(
+                "CML did not report the Ray head's IP address: check the head worker's logs."
+            )
         if n_workers:
-            nodes = workers.launch_workers(
-                n=n_workers, cpu=cpu, memory=memory,
-                code=f"!ray start --address={address} --num-cpus={cpu} --disable-usage-stats "
-                "--block",
-            )  # fmt: skip
-            started += nodes
-            _started(workers, nodes, "Ray worker nodes", timeout)
-        yield f"ray://{head_ip}:{RAY_CLIENT_PORT}"
+            started.launch("Ray worker nodes", n_workers, [f"--address={head_ip}:{ray_port}"])
+        yield f"ray://{head_ip}:{client_port}"
     finally:
-        if started:
-            workers.stop_workers(*[worker["id"] for worker in started])
+        started.stop()

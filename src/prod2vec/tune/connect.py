@@ -235,6 +235,12 @@ def connect(address: str | None = None) -> None:
         ) from error
 
 
+def disconnect() -> None:
+    """Leave the cluster, if connected: before a cluster is stopped, or Ray Client retries."""
+    if ray.is_initialized():
+        ray.shutdown()
+
+
 def check_cpus(cpus_per_trial: int, address: str | None = None) -> dict[str, float]:
     """Refuse a cluster on which no trial could ever start; say when its CPUs are busy.
 
