@@ -6,13 +6,19 @@ the module and served by one application, whose map is computed once.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import runpy
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from werkzeug.serving import make_server
 
@@ -22,7 +28,7 @@ from prod2vec.cli import main
 from prod2vec.errors import ModelFileError, ProjectFileError
 from prod2vec.models.word2vec import Word2VecRecommender
 from prod2vec.outputs.run_folder import RunFolder
-from prod2vec.serving import MAX_ITEMS, SessionScorer
+from prod2vec.serving import MAX_ITEMS, NO_LABEL, SessionScorer
 from tests.synthetic import labels_table, shopping_events, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,3 +317,90 @@ def check_the_page(page, url: str, screenshots: Path) -> None:
         "document.getElementById('search-message').textContent.startsWith('type a word')"
     )
     page.screenshot(path=screenshots / "04_bad_query.png")
+
+
+# found by attacking the application (ids with spaces, tiny runs, abusive requests)
+
+
+def test_a_point_of_the_map_names_its_id_even_with_spaces(tmp_path: Path) -> None:
+    """The page reads a clicked point's id from the drawing order, not from its tooltip."""
+    from prod2vec.app.product_map import product_map
+
+    ids = [f"hot chocolate {n}" for n in range(30)]
+    vectors = _vectors(ids)
+    labels = pd.Series({ids[0]: "a label", ids[1]: NO_LABEL})
+    drawn = product_map(vectors, labels)
+    titles = re.findall(r"<circle [^>]*><title>([^<]*)</title>", drawn.html)
+    assert len(titles) == len(drawn.points) == len(ids)
+    for (item, description), title in zip(drawn.points, titles, strict=True):
+        first = html.unescape(title).split("\n")[0]
+        # the id once, with its label if it has one, never "?"
+        assert first == (f"{item} a label" if item == ids[0] else item)
+        assert description == {ids[0]: "a label"}.get(item, NO_LABEL)
+    assert NO_LABEL not in " ".join(" ".join(region.most_bought) for region in drawn.regions)
+
+
+@pytest.mark.parametrize("n_items", [2, 3])
+def test_a_run_of_two_or_three_products_gets_a_map(n_items: int) -> None:
+    from prod2vec.app.product_map import product_map
+
+    drawn = product_map(_vectors([f"item{n}" for n in range(n_items)]), pd.Series(dtype=str))
+    assert len(drawn.points) == n_items == drawn.html.count("<title>")
+
+
+def _vectors(ids: list[str]):
+    from gensim.models import KeyedVectors
+
+    vectors = KeyedVectors(vector_size=8)
+    vectors.add_vectors(ids, np.random.default_rng(0).normal(size=(len(ids), 8)))
+    for rank, item in enumerate(ids):
+        vectors.set_vecattr(item, "count", len(ids) - rank)
+    return vectors
+
+
+def test_json_nested_too_deeply_is_refused_not_a_failure(client) -> None:
+    body = '{"items": ' + "[" * 5000 + "]" * 5000 + "}"
+    for route in ("/api/next", "/api/similar"):
+        response = client.post(route, data=body, content_type="application/json")
+        assert one_line_error(response).startswith("send a JSON object")
+
+
+def test_the_servers_own_errors_are_json(app) -> None:
+    """A request line too long for werkzeug is answered in JSON, not an HTML page."""
+    from prod2vec.app.server import _JSONErrorHandler
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_JSONErrorHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/search?q=" + "a" * 70_000
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        assert refused.value.code == 414
+        assert refused.value.headers["Content-Type"] == "application/json"
+        assert json.loads(refused.value.read())["error"].startswith("414")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_port_in_use_or_beyond_65535_is_said_in_one_line(app, capsys) -> None:
+    from prod2vec.app.server import serve
+
+    with pytest.raises(OSError, match=r"cannot serve on 127.0.0.1:70000 .*choose another"):
+        serve(app, "127.0.0.1", 70000)
+    taken = make_server("127.0.0.1", 0, app)
+    try:
+        with pytest.raises(OSError, match=r"in use.*choose another --port"):
+            serve(app, "127.0.0.1", taken.server_port)
+    finally:
+        taken.server_close()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_file_is_not_said_to_be_missing(tmp_path: Path) -> None:
+    file = tmp_path / "run"
+    file.write_text("")
+    with pytest.raises(ProjectFileError, match=r"\(it is a file\)"):
+        create_app(file)

@@ -93,7 +93,8 @@ class Catalogue:
         self.run = RunFolder(run_dir)
         if not self.run.path.is_dir():
             raise ProjectFileError(
-                f"{self.run.path} is not a run folder (it does not exist): "
+                f"{self.run.path} is not a run folder "
+                f"({'it is a file' if self.run.path.exists() else 'it does not exist'}): "
                 + _FIX.format(folder=self.run.path)
             )
         self.next_items = SessionScorer(self.run.path)

@@ -20,6 +20,9 @@ computed, once in :func:`create_app`.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import sys
 import time
 from collections.abc import Collection
@@ -28,7 +31,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from prod2vec.app.catalogue import Catalogue
 from prod2vec.app.product_map import product_map
@@ -83,7 +86,12 @@ def create_app(run_dir: str | Path, stop_words: Collection[str] = ()) -> Flask:
     @app.get("/")
     def page() -> str:
         return render_template(
-            "index.html", about=about, regions=drawn.regions, map_html=drawn.html, k=DEFAULT_K
+            "index.html",
+            about=about,
+            regions=drawn.regions,
+            map_html=drawn.html,
+            map_points=drawn.points,
+            k=DEFAULT_K,
         )
 
     @app.get("/api/about")
@@ -96,11 +104,11 @@ def create_app(run_dir: str | Path, stop_words: Collection[str] = ()) -> Flask:
 
     @app.post("/api/next")
     def next_items() -> tuple[Response, int]:
-        return _json(catalogue.next_items.answer(request.get_json(silent=True)))
+        return _json(catalogue.next_items.answer(_request_json()))
 
     @app.post("/api/similar")
     def similar() -> tuple[Response, int]:
-        return _json(catalogue.similar.answer(request.get_json(silent=True)))
+        return _json(catalogue.similar.answer(_request_json()))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:
@@ -115,9 +123,34 @@ def create_app(run_dir: str | Path, stop_words: Collection[str] = ()) -> Flask:
     return app
 
 
+def _request_json() -> Any:
+    """The request's JSON, or None when it is not JSON (also when nested too deeply to parse)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _json(answer: dict[str, Any]) -> tuple[Response, int]:
     """An answer as JSON, with status 400 when it is an error."""
     return jsonify(answer), 400 if "error" in answer else 200
+
+
+class _JSONErrorHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, whose own errors (a request line too long, a malformed
+    request) are JSON like the application's, not an HTML page."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        short, long = self.responses.get(code, ("Error", ""))
+        body = json.dumps({"error": f"{code} {message or short}: {explain or long}"}).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 def serve(app: Flask, host: str, port: int) -> None:
@@ -126,13 +159,21 @@ def serve(app: Flask, host: str, port: int) -> None:
     Raises
     ------
     OSError
-        The address cannot be served (a port in use, a host not of this machine), in one line.
+        The address cannot be served (a port in use, a host not of this machine, a port
+        above 65535), in one line.
     """
+    if not 0 <= port <= 65535:
+        raise OSError(
+            f"cannot serve on {host}:{port} (ports go up to 65535): choose another --port"
+        )
+    printed = io.StringIO()  # werkzeug prints why it cannot bind, then exits
     try:
-        server = make_server(host, port, app, threaded=True)
-    except (OSError, OverflowError) as error:  # OverflowError: a port above 65535
-        reason = getattr(error, "strerror", None) or error
-        raise OSError(f"cannot serve on {host}:{port} ({reason}): choose another --port") from error
+        with contextlib.redirect_stderr(printed):
+            server = make_server(host, port, app, threaded=True, request_handler=_JSONErrorHandler)
+    except (OSError, OverflowError, SystemExit) as error:
+        said = printed.getvalue().strip().splitlines()
+        reason = getattr(error, "strerror", None) or (said[0] if said else error)
+        raise OSError(f"cannot serve on {host}:{port} ({reason}): choose another --port") from None
     print(f"serving on http://{host}:{server.server_port}/ (Ctrl-C stops)", file=sys.stderr)
     try:
         server.serve_forever()

@@ -169,16 +169,15 @@ async function refresh() {
   renderAnswer("similar", similar);
 }
 
-// the map: each point's tooltip starts with its item id, then its description
+// the map: its points' ids and descriptions, in the order the circles are drawn (an id may hold
+// spaces, so it is not read from the tooltip)
 
 const mapPoints = new Map();
-for (const circle of document.querySelectorAll("#map circle")) {
-  const title = circle.querySelector("title");
-  if (!title) continue;
-  const [first] = title.textContent.split("\n");
-  const space = first.indexOf(" ");
-  const item = space < 0 ? first : first.slice(0, space);
-  const description = space < 0 ? first : first.slice(space + 1);
+const pointData = JSON.parse(document.getElementById("map-points").textContent);
+const circles = [...document.querySelectorAll("#map circle")].filter((c) => c.querySelector("title"));
+circles.forEach((circle, index) => {
+  if (index >= pointData.length) return;
+  const [item, description] = pointData[index];
   mapPoints.set(item, circle);
   circle.addEventListener("click", () => addToSession(item, description));
-}
+});
