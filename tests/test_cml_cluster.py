@@ -7,7 +7,6 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from prod2vec.tune.cml_cluster import (  # noqa: E402
     cml_workers_module,
     ray_on_cml_workers,
 )
+from tests.ports import free_port_block  # noqa: E402
 
 
 class StandIn(SimpleNamespace):
@@ -237,7 +237,7 @@ def test_the_sweep_job_runs_on_the_ray_cluster_it_starts_and_stops_it(tmp_path: 
     pytest.importorskip("grpc", reason="Ray Client needs grpcio: pip install 'ray[client]'")
     folder = Path(tempfile.mkdtemp(prefix="p2vcml", dir="/tmp"))  # short: Ray's socket paths
     (folder / "home").mkdir()
-    first = _free_port_block(80)
+    first = free_port_block(80)
     environment = {
         **os.environ,
         "HOME": str(folder / "home"),
@@ -271,16 +271,3 @@ def _command_line(process: psutil.Process) -> list[str]:
     with contextlib.suppress(psutil.Error):
         return process.cmdline()
     return []
-
-
-def _free_port_block(size: int) -> int:
-    """The first of ``size`` consecutive ports nothing listens on."""
-    for base in range(21_000 + os.getpid() % 20_000, 64_000, 997):
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free block of ports")

@@ -38,6 +38,7 @@ pytest.importorskip("grpc", reason="Ray Client needs grpcio: pip install 'ray[cl
 RAY = Path(sys.executable).parent / "ray"
 
 from tests.interrupting import sigint_as_in_a_terminal  # noqa: E402
+from tests.ports import free_port_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "0123456789abcdef" * 4
@@ -56,19 +57,6 @@ from prod2vec.cli import main
 sys.exit(main(["tune", *sys.argv[1:]]))
 """
 SWEEP = ["--samples", "2", "--max-epochs", "5", "--no-asha", "--concurrency", "2", "--seed", "4"]
-
-
-def _free_port_block(size: int) -> int:
-    """The first of ``size`` consecutive ports nothing listens on."""
-    for base in range(20_000 + os.getpid() % 20_000, 64_000, 997):
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free block of ports")
 
 
 def _in_session(session: int) -> list[psutil.Process]:
@@ -163,7 +151,7 @@ def cluster() -> Iterator[Cluster]:
         "RAY_USAGE_STATS_ENABLED": "0",
     }
     environment.pop("RAY_ADDRESS", None)
-    base = _free_port_block(240)
+    base = free_port_block(240)
     common = ["--num-cpus", "1", "--disable-usage-stats", "--node-ip-address", "127.0.0.1",
               "--object-store-memory", "100000000"]  # fmt: skip
 
@@ -218,7 +206,7 @@ def test_connecting_fails_fast_with_the_cause(
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", lambda **options: pytest.fail("ray.init was called"))
     cases = [
-        (f"127.0.0.1:{_free_port_block(1)}", "connection refused, nothing listens there"),
+        (f"127.0.0.1:{free_port_block(1)}", "connection refused, nothing listens there"),
         (cluster.address, "refused this driver's authentication: set RAY_AUTH_MODE=token"),
         (cluster.client, "requires token authentication: set RAY_AUTH_MODE=token"),
     ]

@@ -134,7 +134,7 @@ def sweep_job(
     if address := environ.get("RAY_ADDRESS"):
         return main([*command, "--address", address])
     if not nodes:
-        return main(sweep_arguments(environ))
+        return main(command)
     from prod2vec.tune.cml_cluster import RAY_CLIENT_PORT, RAY_PORT, ray_on_cml_workers
     from prod2vec.tune.connect import disconnect
 

@@ -47,7 +47,7 @@ class ProductMap:
 
     html: str
     regions: tuple[Region, ...]
-    points: tuple[tuple[str, str], ...] = ()
+    points: tuple[tuple[str, str], ...]
 
 
 def product_map(
